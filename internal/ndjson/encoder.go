@@ -1,0 +1,500 @@
+package ndjson
+
+import (
+	"log/slog"
+	"reflect"
+	"slices"
+	"sync"
+	"time"
+
+	"go.slogx.dev/internal/ctxattrs"
+)
+
+// Options configures an [Encoder]. The zero value encodes exactly as
+// slog.JSONHandler does with zero slog.HandlerOptions.
+type Options struct {
+	// AddSource adds the source position of the log call under SourceKey.
+	AddSource bool
+
+	// ReplaceAttr has the semantics of slog.HandlerOptions.ReplaceAttr,
+	// including the calls for the built-in attributes.
+	ReplaceAttr func(groups []string, a slog.Attr) slog.Attr
+
+	// Keys of the built-in attributes. Empty means slog's own key
+	// (slog.TimeKey, slog.LevelKey, slog.MessageKey, slog.SourceKey), so that
+	// the zero Options match slog.JSONHandler.
+	TimeKey, LevelKey, MessageKey, SourceKey string
+
+	// AppendTime appends the JSON value (quotes included) of the record's
+	// time. Nil means slog's format: RFC 3339 with nanoseconds, trailing
+	// zeros trimmed. It applies to the built-in time only; time values in
+	// attributes keep slog's format.
+	AppendTime func(dst []byte, t time.Time) []byte
+
+	// AppendLevel appends the JSON value (quotes included) of the record's
+	// level. Nil means slog's: the quoted Level.String().
+	AppendLevel func(dst []byte, l slog.Level) []byte
+}
+
+// Encoder appends records as single-line JSON objects. It is immutable:
+// WithAttrs and WithGroup return new encoders that share nothing mutable
+// with the receiver, so one Encoder may be used from many goroutines.
+type Encoder struct {
+	opts                                 Options
+	timeKey, levelKey, msgKey, sourceKey string
+	prefix                               []byte // pre-encoded WithAttrs output, without a leading comma
+	groups                               []string
+	nOpenGroups                          int // groups already opened inside prefix
+	local                                bool
+}
+
+// New returns an Encoder for opts.
+func New(opts Options) *Encoder {
+	e := &Encoder{opts: opts}
+	e.timeKey = orDefault(opts.TimeKey, slog.TimeKey)
+	e.levelKey = orDefault(opts.LevelKey, slog.LevelKey)
+	e.msgKey = orDefault(opts.MessageKey, slog.MessageKey)
+	e.sourceKey = orDefault(opts.SourceKey, slog.SourceKey)
+	return e
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// Local reports whether an attribute bound with WithAttrs was the
+// local-only marker, which makes every record of this encoder host-local.
+func (e *Encoder) Local() bool { return e.local }
+
+func (e *Encoder) clone() *Encoder {
+	e2 := *e
+	e2.prefix = slices.Clip(e.prefix)
+	e2.groups = slices.Clip(e.groups)
+	return &e2
+}
+
+// WithAttrs returns an encoder whose records carry as after the receiver's
+// own attributes, pre-encoded once here rather than for every record.
+func (e *Encoder) WithAttrs(as []slog.Attr) *Encoder {
+	local := ctxattrs.AnyLocal(as)
+	if countEmptyGroups(as) == len(as) {
+		return e
+	}
+	e2 := e.clone()
+	e2.local = e2.local || local
+	s := e2.newState(e2.prefix)
+	defer s.free()
+	if len(e2.prefix) > 0 {
+		s.sep = e2.prefix[len(e2.prefix)-1] != '{'
+	}
+	pos := len(s.buf)
+	s.openGroups()
+	if !s.appendAttrs(as) {
+		s.buf = s.buf[:pos]
+	} else {
+		e2.nOpenGroups = len(e2.groups)
+	}
+	e2.prefix = s.buf
+	return e2
+}
+
+// WithGroup returns an encoder that qualifies later attributes with name.
+// Like slog.JSONHandler, it does not treat the empty name specially; the
+// slog.Logger does that before a handler sees it.
+func (e *Encoder) WithGroup(name string) *Encoder {
+	e2 := e.clone()
+	e2.groups = append(e2.groups, name)
+	return e2
+}
+
+// AppendRecord appends r as one JSON object and a newline to dst.
+// ctxAttrs (see ctxattrs.From) are written at the top level, right after
+// the built-in attributes, whatever groups the encoder has open.
+//
+// r is passed by pointer because a Record is some 300 bytes; it is not
+// modified.
+func (e *Encoder) AppendRecord(dst []byte, r *slog.Record, ctxAttrs []slog.Attr) []byte {
+	s := state{e: e, buf: dst}
+	if e.opts.ReplaceAttr != nil {
+		s.initGroups()
+	}
+	s.buf = append(s.buf, '{')
+	// The built-in attributes are not in a group, and ReplaceAttr sees none.
+	groups := s.groups
+	s.groups = nil
+	rep := e.opts.ReplaceAttr
+	if !r.Time.IsZero() {
+		t := r.Time.Round(0) // strip the monotonic reading, as slog does
+		if rep == nil {
+			s.appendKey(e.timeKey)
+			s.appendBuiltinTime(t)
+		} else {
+			s.appendReplacedBuiltin(slog.Time(e.timeKey, t))
+		}
+	}
+	if rep == nil {
+		s.appendKey(e.levelKey)
+		s.appendBuiltinLevel(r.Level)
+	} else {
+		s.appendReplacedBuiltin(slog.Any(e.levelKey, r.Level))
+	}
+	if e.opts.AddSource {
+		src := r.Source()
+		if src == nil {
+			src = &slog.Source{}
+		}
+		s.appendAttr(slog.Any(e.sourceKey, src))
+	}
+	if rep == nil {
+		s.appendKey(e.msgKey)
+		s.appendString(r.Message)
+	} else {
+		s.appendAttr(slog.String(e.msgKey, r.Message))
+	}
+	if len(ctxAttrs) > 0 {
+		// Context attributes live at the root: ReplaceAttr sees them outside
+		// every group, and groups inside them are tracked on their own stack.
+		if groups != nil {
+			s.groups = groupPool.Get().(*[]string)
+		}
+		for _, a := range ctxAttrs {
+			s.appendAttr(a)
+		}
+		s.free()
+	}
+	s.groups = groups
+	s.appendNonBuiltIns(r)
+	s.buf = append(s.buf, '\n')
+	s.free()
+	return s.buf
+}
+
+// appendReplacedBuiltin passes a built-in attribute through ReplaceAttr and
+// keeps the encoder's own time and level formats when the value is still a
+// time or a level.
+func (s *state) appendReplacedBuiltin(a slog.Attr) {
+	a = s.e.opts.ReplaceAttr(nil, a)
+	a.Value = a.Value.Resolve()
+	switch v := a.Value; {
+	case v.Kind() == slog.KindTime && s.e.opts.AppendTime != nil:
+		s.appendKey(a.Key)
+		s.appendBuiltinTime(v.Time())
+	case v.Kind() == slog.KindAny && s.e.opts.AppendLevel != nil:
+		if l, ok := v.Any().(slog.Level); ok {
+			s.appendKey(a.Key)
+			s.appendBuiltinLevel(l)
+			return
+		}
+		s.emitAttr(a, v.Kind())
+	default:
+		s.emitAttr(a, v.Kind())
+	}
+}
+
+func (s *state) appendBuiltinTime(t time.Time) {
+	if f := s.e.opts.AppendTime; f != nil {
+		s.buf = f(s.buf, t)
+		return
+	}
+	s.appendTime(t)
+}
+
+func (s *state) appendBuiltinLevel(l slog.Level) {
+	if f := s.e.opts.AppendLevel; f != nil {
+		s.buf = f(s.buf, l)
+		return
+	}
+	s.appendString(l.String())
+}
+
+func (s *state) appendNonBuiltIns(r *slog.Record) {
+	e := s.e
+	if len(e.prefix) > 0 {
+		if s.sep {
+			s.buf = append(s.buf, ',')
+		}
+		s.buf = append(s.buf, e.prefix...)
+		s.sep = e.prefix[len(e.prefix)-1] != '{'
+	}
+	nOpenGroups := e.nOpenGroups
+	if r.NumAttrs() > 0 {
+		// ReplaceAttr may drop every attribute, so the groups opened for
+		// them are written only if something lands inside.
+		pos := len(s.buf)
+		s.openGroups()
+		nOpenGroups = len(e.groups)
+		empty := true
+		r.Attrs(func(a slog.Attr) bool {
+			if s.appendAttr(a) {
+				empty = false
+			}
+			return true
+		})
+		if empty {
+			s.buf = s.buf[:pos]
+			nOpenGroups = e.nOpenGroups
+		}
+	}
+	for range nOpenGroups {
+		s.buf = append(s.buf, '}')
+	}
+	s.buf = append(s.buf, '}')
+}
+
+// state is the per-call encoding state. It mirrors slog's handleState so
+// that every quirk of slog.JSONHandler's output is reproduced.
+type state struct {
+	e      *Encoder
+	buf    []byte
+	sep    bool      // write a comma before the next key
+	groups *[]string // open groups, kept only for ReplaceAttr
+}
+
+var groupPool = sync.Pool{New: func() any {
+	s := make([]string, 0, 10)
+	return &s
+}}
+
+func (e *Encoder) newState(buf []byte) state {
+	s := state{e: e, buf: buf}
+	if e.opts.ReplaceAttr != nil {
+		s.initGroups()
+	}
+	return s
+}
+
+// initGroups starts the group list ReplaceAttr sees with the groups already
+// open in the pre-encoded attributes.
+func (s *state) initGroups() {
+	s.groups = groupPool.Get().(*[]string)
+	*s.groups = append((*s.groups)[:0], s.e.groups[:s.e.nOpenGroups]...)
+}
+
+func (s *state) free() {
+	if gs := s.groups; gs != nil {
+		clear(*gs)
+		*gs = (*gs)[:0]
+		groupPool.Put(gs)
+		s.groups = nil
+	}
+}
+
+func (s *state) openGroups() {
+	for _, n := range s.e.groups[s.e.nOpenGroups:] {
+		s.openGroup(n)
+	}
+}
+
+func (s *state) openGroup(name string) {
+	s.appendKey(name)
+	s.buf = append(s.buf, '{')
+	s.sep = false
+	if s.groups != nil {
+		*s.groups = append(*s.groups, name)
+	}
+}
+
+func (s *state) closeGroup() {
+	s.buf = append(s.buf, '}')
+	s.sep = true
+	if s.groups != nil {
+		*s.groups = (*s.groups)[:len(*s.groups)-1]
+	}
+}
+
+// appendAttrs reports whether anything was appended.
+func (s *state) appendAttrs(as []slog.Attr) bool {
+	nonEmpty := false
+	for _, a := range as {
+		if s.appendAttr(a) {
+			nonEmpty = true
+		}
+	}
+	return nonEmpty
+}
+
+// appendAttr resolves a, passes it through ReplaceAttr, and appends it.
+// It reports whether something was appended.
+func (s *state) appendAttr(a slog.Attr) bool {
+	k := a.Value.Kind()
+	if k == slog.KindLogValuer {
+		a.Value = a.Value.Resolve()
+		k = a.Value.Kind()
+	}
+	if rep := s.e.opts.ReplaceAttr; rep != nil && k != slog.KindGroup {
+		var gs []string
+		if s.groups != nil {
+			gs = *s.groups
+		}
+		a = rep(gs, a)
+		a.Value = a.Value.Resolve()
+		k = a.Value.Kind()
+	}
+	return s.emitAttr(a, k)
+}
+
+// emitAttr appends an attribute that has been resolved and replaced; k is
+// its kind, computed once by the caller because Kind is not free.
+func (s *state) emitAttr(a slog.Attr, k slog.Kind) bool {
+	switch k {
+	case slog.KindGroup:
+		return s.emitGroup(a.Key, a.Value.Group())
+	case slog.KindAny:
+		switch x := a.Value.Any().(type) {
+		case nil:
+			if a.Key == "" {
+				return false // the zero Attr, which handlers must ignore
+			}
+		case *slog.Source:
+			if x == nil || *x == (slog.Source{}) {
+				return false
+			}
+			return s.emitGroup(a.Key, sourceGroup(x).Group())
+		}
+	}
+	s.appendKey(a.Key)
+	s.appendValue(a.Value, k)
+	return true
+}
+
+func (s *state) emitGroup(key string, attrs []slog.Attr) bool {
+	if len(attrs) == 0 {
+		return true // slog reports an empty group as appended; so do we
+	}
+	// slog rolls back the buffer of a group that ends up empty but not the
+	// separator state; reproducing that keeps the output byte-identical.
+	pos := len(s.buf)
+	if key != "" {
+		s.openGroup(key)
+	}
+	if !s.appendAttrs(attrs) {
+		s.buf = s.buf[:pos]
+		return false
+	}
+	if key != "" {
+		s.closeGroup()
+	}
+	return true
+}
+
+func countEmptyGroups(as []slog.Attr) int {
+	n := 0
+	for _, a := range as {
+		if a.Value.Kind() == slog.KindGroup && len(a.Value.Group()) == 0 {
+			n++
+		}
+	}
+	return n
+}
+
+func sourceGroup(src *slog.Source) slog.Value {
+	var as []slog.Attr
+	if src.Function != "" {
+		as = append(as, slog.String("function", src.Function))
+	}
+	if src.File != "" {
+		as = append(as, slog.String("file", src.File))
+	}
+	if src.Line != 0 {
+		as = append(as, slog.Int("line", src.Line))
+	}
+	return slog.GroupValue(as...)
+}
+
+func (s *state) appendKey(key string) {
+	if s.sep {
+		s.buf = append(s.buf, ',', '"')
+	} else {
+		s.buf = append(s.buf, '"')
+	}
+	s.buf = AppendEscaped(s.buf, key)
+	s.buf = append(s.buf, '"', ':')
+	s.sep = true
+}
+
+func (s *state) appendString(str string) {
+	s.buf = append(s.buf, '"')
+	s.buf = AppendEscaped(s.buf, str)
+	s.buf = append(s.buf, '"')
+}
+
+func (s *state) appendError(msg string) {
+	s.buf = append(s.buf, `"!ERROR:`...)
+	s.buf = AppendEscaped(s.buf, msg)
+	s.buf = append(s.buf, '"')
+}
+
+func (s *state) appendValue(v slog.Value, k slog.Kind) {
+	switch k {
+	case slog.KindString:
+		s.appendString(v.String())
+	case slog.KindInt64:
+		s.buf = appendInt(s.buf, v.Int64())
+	case slog.KindUint64:
+		s.buf = appendUint(s.buf, v.Uint64())
+	case slog.KindFloat64:
+		var ok bool
+		if s.buf, ok = appendFloat(s.buf, v.Float64()); !ok {
+			s.appendMarshaled(v.Float64())
+		}
+	case slog.KindBool:
+		if v.Bool() {
+			s.buf = append(s.buf, "true"...)
+		} else {
+			s.buf = append(s.buf, "false"...)
+		}
+	case slog.KindDuration:
+		s.buf = appendInt(s.buf, int64(v.Duration())) // as json.Marshal does
+	case slog.KindTime:
+		s.appendTime(v.Time())
+	case slog.KindAny:
+		s.appendAny(v.Any())
+	default:
+		// Resolve never returns a LogValuer and groups are handled by the
+		// caller, so this is unreachable, as in slog.
+		panic("ndjson: bad kind: " + v.Kind().String())
+	}
+}
+
+// appendAny renders values of kind Any. Panics in user code (Error,
+// MarshalJSON) are recovered and rendered as slog renders them.
+func (s *state) appendAny(a any) {
+	defer func() {
+		if r := recover(); r != nil {
+			if rv := reflect.ValueOf(a); rv.Kind() == reflect.Pointer && rv.IsNil() {
+				s.appendString("<nil>")
+				return
+			}
+			s.appendString(sprintf("!PANIC: %v", r))
+		}
+	}()
+	switch x := a.(type) {
+	case slog.Level:
+		// Level.MarshalJSON quotes Level.String, which needs no escaping.
+		s.appendString(x.String())
+		return
+	case error:
+		if !isMarshaler(x) {
+			s.appendString(x.Error())
+			return
+		}
+	}
+	s.appendMarshaled(a)
+}
+
+func (s *state) appendTime(t time.Time) {
+	s.buf = append(s.buf, '"')
+	var ok bool
+	if s.buf, ok = AppendRFC3339Nano(s.buf, t); !ok {
+		// RFC 3339 has exactly four year digits. slog writes the error
+		// string and then the time anyway; we reproduce it.
+		s.buf = s.buf[:len(s.buf)-1]
+		s.appendError("time.Time year outside of range [0,9999]")
+		s.buf = append(s.buf, '"')
+		s.buf = t.AppendFormat(s.buf, time.RFC3339Nano)
+	}
+	s.buf = append(s.buf, '"')
+}

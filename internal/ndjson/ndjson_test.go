@@ -1,0 +1,124 @@
+package ndjson
+
+import (
+	"context"
+	"log/slog"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestAppendRFC3339NanoMatchesTime(t *testing.T) {
+	zones := []*time.Location{time.UTC, time.Local, time.FixedZone("a", -12*3600), time.FixedZone("b", 14*3600),
+		time.FixedZone("c", 5*3600+45*60), time.FixedZone("d", -59), time.FixedZone("e", 150*3600), time.FixedZone("f", -(9*3600 + 30*60 + 17))}
+	rng := rand.New(rand.NewPCG(1, 2))
+	check := func(tm time.Time) {
+		got, ok := AppendRFC3339Nano(nil, tm)
+		want := tm.AppendFormat(nil, time.RFC3339Nano)
+		inRange := tm.Year() >= 0 && tm.Year() <= 9999
+		if ok != inRange {
+			t.Fatalf("%v: ok=%v, year %d", tm, ok, tm.Year())
+		}
+		if ok && string(got) != string(want) {
+			t.Fatalf("got %s, want %s", got, want)
+		}
+	}
+	edges := []time.Time{
+		time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(0, 2, 29, 23, 59, 59, 999999999, time.UTC),
+		time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC), time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(-1, 12, 31, 23, 59, 59, 0, time.UTC), time.Date(1970, 1, 1, 0, 0, 0, 1, time.UTC),
+		time.Date(2000, 2, 29, 12, 0, 0, 100, time.UTC), time.Date(1900, 3, 1, 0, 0, 0, 0, time.UTC),
+		time.Unix(0, 0), time.Now(),
+	}
+	for _, e := range edges {
+		for _, z := range zones {
+			check(e.In(z))
+		}
+	}
+	for range 200_000 {
+		sec := rng.Int64N(int64(10200*365.25*86400)) - int64(1970*365.25*86400) - 100*86400
+		nsec := rng.Int64N(1e9)
+		switch rng.IntN(4) {
+		case 0:
+			nsec = 0
+		case 1:
+			nsec -= nsec % 1e6
+		}
+		check(time.Unix(sec, nsec).In(zones[rng.IntN(len(zones))]))
+	}
+}
+
+func TestAppendUint(t *testing.T) {
+	vals := []uint64{0, 1, 9, 10, 11, 99, 100, 101, 999, 1000, 65535, 1<<32 - 1, 1 << 63, 1<<64 - 1}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 10_000 {
+		vals = append(vals, rng.Uint64()>>rng.IntN(64))
+	}
+	for _, v := range vals {
+		if got, want := string(appendUint(nil, v)), strconv.FormatUint(v, 10); got != want {
+			t.Fatalf("appendUint(%d) = %s", v, got)
+		}
+		i := int64(v)
+		if got, want := string(appendInt(nil, i)), strconv.FormatInt(i, 10); got != want {
+			t.Fatalf("appendInt(%d) = %s", i, got)
+		}
+	}
+}
+
+// TestAppendEscapedMatchesEncodingJSON checks the escaper against
+// encoding/json with HTML escaping off, and safePrefix's word-at-a-time
+// scan against the byte loop, at every position of every special byte.
+func TestAppendEscapedMatchesEncodingJSON(t *testing.T) {
+	specials := []string{"\"", "\\", "\x00", "\x1f", "\n", "\x7f", "\x80", "\xff", "é", "\u2028", "\u2029", "<", "&", "🎉", " "}
+	for _, sp := range specials {
+		for n := 1; n < 20; n++ {
+			for pos := 0; pos < n; pos++ {
+				s := strings.Repeat("a", pos) + sp + strings.Repeat("b", n-1-pos)
+				checkEscape(t, s)
+			}
+		}
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	for range 20_000 {
+		b := make([]byte, rng.IntN(40))
+		for i := range b {
+			if rng.IntN(4) == 0 {
+				b[i] = byte(rng.IntN(256))
+			} else {
+				b[i] = byte(0x20 + rng.IntN(0x5f))
+			}
+		}
+		checkEscape(t, string(b))
+	}
+}
+
+func checkEscape(t *testing.T, s string) {
+	t.Helper()
+	// slog.JSONHandler is the reference: it has its own string escaper,
+	// which differs from encoding/json's (\u000c where json writes \f).
+	var sb strings.Builder
+	h := slog.NewJSONHandler(&sb, &slog.HandlerOptions{ReplaceAttr: func(gs []string, a slog.Attr) slog.Attr {
+		if len(gs) == 0 && a.Key != "k" {
+			return slog.Attr{}
+		}
+		return a
+	}})
+	r := slog.NewRecord(time.Time{}, slog.LevelInfo, "", 0)
+	r.AddAttrs(slog.String("k", s))
+	if err := h.Handle(context.Background(), r); err != nil {
+		t.Fatal(err)
+	}
+	want := strings.TrimSuffix(strings.TrimPrefix(sb.String(), `{"k":`), "}\n")
+	if got := `"` + string(AppendEscaped(nil, s)) + `"`; got != want {
+		t.Fatalf("AppendEscaped(%q) = %s, want %s", s, got, want)
+	}
+	slow := 0
+	for slow < len(s) && s[slow] < 0x80 && safeSet[s[slow]] {
+		slow++
+	}
+	if got := safePrefix(s); got != slow {
+		t.Fatalf("safePrefix(%q) = %d, want %d", s, got, slow)
+	}
+}

@@ -1,0 +1,263 @@
+package ndjson
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+	"sync"
+	"unicode/utf8"
+	"unsafe"
+)
+
+func sprintf(format string, a ...any) string { return fmt.Sprintf(format, a...) }
+
+func isMarshaler(v any) bool {
+	_, ok := v.(json.Marshaler)
+	return ok
+}
+
+func appendInt(b []byte, n int64) []byte {
+	if n < 0 {
+		return appendUint(append(b, '-'), uint64(-n)) // -MinInt64 wraps to its own magnitude
+	}
+	return appendUint(b, uint64(n))
+}
+
+// appendUint formats n two digits at a time; integers are in nearly every
+// record (status codes, sizes, durations), so this beats strconv's general
+// path on the hot path.
+func appendUint(b []byte, n uint64) []byte {
+	if n < 10 {
+		return append(b, byte('0'+n))
+	}
+	var tmp [20]byte
+	i := len(tmp)
+	for n >= 100 {
+		q := n / 100
+		d := (n - q*100) * 2
+		i -= 2
+		tmp[i], tmp[i+1] = digitPairs[d], digitPairs[d+1]
+		n = q
+	}
+	if n >= 10 {
+		i -= 2
+		tmp[i], tmp[i+1] = digitPairs[n*2], digitPairs[n*2+1]
+	} else {
+		i--
+		tmp[i] = byte('0' + n)
+	}
+	return append(b, tmp[i:]...)
+}
+
+const digitPairs = "00010203040506070809" +
+	"10111213141516171819" +
+	"20212223242526272829" +
+	"30313233343536373839" +
+	"40414243444546474849" +
+	"50515253545556575859" +
+	"60616263646566676869" +
+	"70717273747576777879" +
+	"80818283848586878889" +
+	"90919293949596979899"
+
+// appendFloat formats f as encoding/json does (ES6 number formatting). It
+// reports false for NaN and infinities, which JSON cannot represent; the
+// caller renders those through encoding/json to get its exact error text.
+func appendFloat(b []byte, f float64) ([]byte, bool) {
+	if math.IsInf(f, 0) || math.IsNaN(f) {
+		return b, false
+	}
+	abs := math.Abs(f)
+	fmt := byte('f')
+	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		fmt = 'e'
+	}
+	b = strconv.AppendFloat(b, f, fmt, -1, 64)
+	if fmt == 'e' {
+		// clean up e-09 to e-9
+		n := len(b)
+		if n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+			b[n-2] = b[n-1]
+			b = b[:n-1]
+		}
+	}
+	return b, true
+}
+
+type jsonEncoder struct {
+	buf  bytes.Buffer
+	json *json.Encoder
+}
+
+var jsonEncoderPool = sync.Pool{New: func() any {
+	j := &jsonEncoder{}
+	j.json = json.NewEncoder(&j.buf)
+	j.json.SetEscapeHTML(false)
+	return j
+}}
+
+// appendMarshaled renders v with encoding/json (HTML not escaped), or the
+// error as slog does. It is the slow path for maps, structs, slices and
+// json.Marshalers, where matching encoding/json exactly matters more than
+// speed.
+func (s *state) appendMarshaled(v any) {
+	j := jsonEncoderPool.Get().(*jsonEncoder)
+	defer func() {
+		// Keep peak memory down: large buffers are not pooled.
+		if j.buf.Cap() > maxPooled {
+			return
+		}
+		j.buf.Reset()
+		jsonEncoderPool.Put(j)
+	}()
+	if err := j.json.Encode(v); err != nil {
+		s.appendError(err.Error())
+		return
+	}
+	bs := j.buf.Bytes()
+	s.buf = append(s.buf, bs[:len(bs)-1]...) // drop Encode's newline
+}
+
+// AppendEscaped appends str escaped for the inside of a JSON string, as
+// slog.JSONHandler escapes it: HTML characters kept, control characters,
+// quote and backslash escaped, U+2028 and U+2029 escaped, and invalid UTF-8
+// replaced by \ufffd.
+func AppendEscaped(buf []byte, str string) []byte {
+	i := safePrefix(str)
+	if i == len(str) {
+		return append(buf, str...)
+	}
+	return appendEscapedSlow(buf, str, i)
+}
+
+// safePrefix returns the length of the longest prefix of s that needs no
+// escaping. Most keys and values are short plain ASCII, and this scan is
+// paid for every string of every record, so it reads whole words: eight
+// bytes at a time, the tail as one overlapping word, and strings of four to
+// seven bytes as two overlapping four-byte words. Only when a word holds a
+// byte that may need escaping does the byte loop find where.
+func safePrefix(s string) int {
+	n := len(s)
+	if n < 4 {
+		return safeBytes(s, 0)
+	}
+	// Read-only view of the string's bytes; the binary.LittleEndian loads
+	// compile to single loads where unaligned loads are allowed.
+	b := unsafe.Slice(unsafe.StringData(s), n)
+	if n < 8 {
+		if plain32(binary.LittleEndian.Uint32(b)) && plain32(binary.LittleEndian.Uint32(b[n-4:])) {
+			return n
+		}
+		return safeBytes(s, 0)
+	}
+	i := 0
+	for ; i+8 <= n; i += 8 {
+		if !plain64(binary.LittleEndian.Uint64(b[i:])) {
+			return safeBytes(s, i)
+		}
+	}
+	if i < n && !plain64(binary.LittleEndian.Uint64(b[n-8:])) {
+		return safeBytes(s, i)
+	}
+	return n
+}
+
+// plain64 reports whether none of the eight bytes of x needs escaping: no
+// byte < 0x20, '"', '\\' or >= 0x80. (v-lo)&^v&hi is non-zero exactly when
+// v has a zero byte (and (v-n*lo)&^v&hi when it has a byte below n), the
+// classic SWAR tests; x itself has the high bit of every non-ASCII byte.
+func plain64(x uint64) bool {
+	const (
+		lo = 0x0101010101010101
+		hi = 0x8080808080808080
+	)
+	q, k := x^('"'*lo), x^('\\'*lo)
+	return ((x-0x20*lo)&^x|(q-lo)&^q|(k-lo)&^k|x)&hi == 0
+}
+
+func plain32(x uint32) bool {
+	const (
+		lo = 0x01010101
+		hi = 0x80808080
+	)
+	q, k := x^('"'*lo), x^('\\'*lo)
+	return ((x-0x20*lo)&^x|(q-lo)&^q|(k-lo)&^k|x)&hi == 0
+}
+
+func safeBytes(s string, i int) int {
+	for i < len(s) && safeByte[s[i]] {
+		i++
+	}
+	return i
+}
+
+// safeByte is safeSet over all byte values (false from 0x80 up), so the
+// byte loop needs neither a range check nor a bounds check.
+var safeByte = func() (t [256]bool) {
+	copy(t[:], safeSet[:])
+	return t
+}()
+
+// appendEscapedSlow is encoding/json's string encoder with escapeHTML off,
+// starting at the first byte that may need escaping.
+func appendEscapedSlow(buf []byte, s string, i int) []byte {
+	start := 0
+	for i < len(s) {
+		if b := s[i]; b < utf8.RuneSelf {
+			if safeSet[b] {
+				i++
+				continue
+			}
+			buf = append(buf, s[start:i]...)
+			switch b {
+			case '\\', '"':
+				buf = append(buf, '\\', b)
+			case '\n':
+				buf = append(buf, '\\', 'n')
+			case '\r':
+				buf = append(buf, '\\', 'r')
+			case '\t':
+				buf = append(buf, '\\', 't')
+			default:
+				// bytes < 0x20 other than \t, \n and \r
+				buf = append(buf, '\\', 'u', '0', '0', hex[b>>4], hex[b&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		c, size := utf8.DecodeRuneInString(s[i:])
+		if c == utf8.RuneError && size == 1 {
+			buf = append(buf, s[start:i]...)
+			buf = append(buf, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		// U+2028 and U+2029 are valid in JSON but break JSONP, so
+		// encoding/json (and slog) escape them.
+		if c == '\u2028' || c == '\u2029' {
+			buf = append(buf, s[start:i]...)
+			buf = append(buf, '\\', 'u', '2', '0', '2', hex[c&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	return append(buf, s[start:]...)
+}
+
+const hex = "0123456789abcdef"
+
+// safeSet[b] is true for the ASCII bytes that need no escaping in a JSON
+// string: all but the control characters, '"' and '\\'.
+var safeSet = func() (t [utf8.RuneSelf]bool) {
+	for b := 0x20; b < utf8.RuneSelf; b++ {
+		t[b] = b != '"' && b != '\\'
+	}
+	return t
+}()
