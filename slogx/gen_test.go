@@ -118,7 +118,9 @@ func (g *gen) float() float64 {
 
 type marshaler struct{ v string }
 
-func (m marshaler) MarshalJSON() ([]byte, error) { return []byte(`{"m":` + fmt.Sprintf("%q", m.v) + `}`), nil }
+func (m marshaler) MarshalJSON() ([]byte, error) {
+	return []byte(`{"m":` + fmt.Sprintf("%q", m.v) + `}`), nil
+}
 
 type badMarshaler struct{}
 
