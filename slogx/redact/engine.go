@@ -1,0 +1,178 @@
+package redact
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"hash"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// engine scans text with the configured detectors and rewrites it. It is
+// built once by New and shared, read-only, by every derived handler.
+type engine struct {
+	dets        []Detector
+	need        feature // hints that make at least one built-in detector run
+	always      bool    // a custom detector runs on every text
+	urlCreds    bool    // URLCredentials is on: emails leave URL user parts to it
+	params      *paramSet
+	replacement string
+	hashes      *sync.Pool // of *hasher; nil without a hash key
+}
+
+func newEngine(o *Options) *engine {
+	e := &engine{replacement: DefaultReplacement}
+	if o.Replacement != "" {
+		e.replacement = o.Replacement
+	}
+	dets := o.Detectors
+	if dets == nil {
+		dets = DefaultDetectors()
+	}
+	for _, d := range dets {
+		if d.kind == kindNone {
+			continue
+		}
+		e.dets = append(e.dets, d)
+		switch {
+		case d.kind == kindRegexp || d.kind == kindFunc:
+			e.always = true
+		default:
+			e.need |= d.need
+		}
+		if d.kind == kindURLCreds {
+			e.urlCreds = true
+		}
+	}
+	params := o.URLParams
+	if params == nil {
+		params = DefaultURLParams()
+	}
+	if ps := newParamSet(params); len(ps.names) > 0 {
+		e.params = ps
+		e.need |= fQuery | fEq
+	}
+	if len(o.HashKey) > 0 {
+		key := slices.Clone(o.HashKey)
+		e.hashes = &sync.Pool{New: func() any {
+			return &hasher{h: hmac.New(sha256.New, key)}
+		}}
+	}
+	return e
+}
+
+// maxSpans bounds the secrets found in one text without allocating; beyond
+// it the span list grows on the heap.
+const maxSpans = 8
+
+// scan returns s with its secrets replaced, and whether it found any. When
+// query is set, s is a raw URL query or fragment whose first parameter
+// needs no '?' in front.
+func (e *engine) scan(s string, query bool) (string, bool) {
+	if len(s) == 0 {
+		return s, false
+	}
+	var f feature
+	if e.need != 0 {
+		f = features(s)
+	}
+	if f&e.need == 0 && !e.always && !query {
+		return s, false
+	}
+	return e.scanSlow(s, f, query)
+}
+
+func (e *engine) scanSlow(s string, f feature, query bool) (string, bool) {
+	var buf [maxSpans]span
+	spans := buf[:0]
+	for i := range e.dets {
+		d := &e.dets[i]
+		if d.need&f != d.need {
+			continue
+		}
+		spans = d.findSpans(spans, s, e)
+	}
+	if e.params != nil && (query || f&(fQuery|fEq) == fQuery|fEq) {
+		spans = findParams(spans, s, e.params, query)
+	}
+	if len(spans) == 0 {
+		return s, false
+	}
+	return e.rewrite(s, spans), true
+}
+
+// rewrite replaces spans in s, merging the ones that overlap.
+func (e *engine) rewrite(s string, spans []span) string {
+	if len(spans) > 1 {
+		slices.SortFunc(spans, func(a, b span) int { return a.start - b.start })
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 16)
+	last := 0
+	for i := 0; i < len(spans); {
+		sp := spans[i]
+		for i++; i < len(spans) && spans[i].start < sp.end; i++ {
+			sp.end = max(sp.end, spans[i].end)
+		}
+		b.WriteString(s[last:sp.start])
+		e.writeReplacement(&b, s[sp.start:sp.end], sp.replacement)
+		last = sp.end
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+// writeReplacement writes what stands for secret: the detector's own
+// replacement, the keyed hash, or the plain replacement.
+func (e *engine) writeReplacement(b *strings.Builder, secret, own string) {
+	switch {
+	case own != "":
+		b.WriteString(own)
+	case e.hashes != nil:
+		var sum [hashHexLen]byte
+		e.hash(&sum, secret)
+		b.WriteString(hashPrefix)
+		b.Write(sum[:])
+		b.WriteByte(']')
+	default:
+		b.WriteString(e.replacement)
+	}
+}
+
+// replacementFor returns what stands for a whole value whose text is secret.
+func (e *engine) replacementFor(secret string) string {
+	if e.hashes == nil {
+		return e.replacement
+	}
+	var sum [hashHexLen]byte
+	e.hash(&sum, secret)
+	return hashPrefix + string(sum[:]) + "]"
+}
+
+const (
+	hashPrefix = "[HMAC:"
+	// hashHexLen is 16 hex digits, 64 bits of the HMAC: enough to tell
+	// secrets apart in one system's logs, short enough to read.
+	hashHexLen = 16
+)
+
+type hasher struct {
+	h   hash.Hash
+	buf []byte
+	sum [sha256.Size]byte
+}
+
+func (e *engine) hash(dst *[hashHexLen]byte, secret string) {
+	hs := e.hashes.Get().(*hasher)
+	hs.h.Reset()
+	hs.buf = append(hs.buf[:0], secret...)
+	hs.h.Write(hs.buf)
+	sum := hs.h.Sum(hs.sum[:0])
+	hex.Encode(dst[:], sum[:hashHexLen/2])
+	if cap(hs.buf) > 4<<10 {
+		hs.buf = nil
+	}
+	e.hashes.Put(hs)
+}

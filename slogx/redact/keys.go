@@ -1,0 +1,201 @@
+package redact
+
+import "strings"
+
+// keySet matches attribute keys against Options.Keys. It is built once by
+// New: single keys go into a map of normalized names, dotted keys into a
+// list of normalized path segments.
+type keySet struct {
+	single         map[string]struct{}
+	minLen, maxLen int
+	dotted         [][]string // each: normalized segments, outermost first
+}
+
+// maxKeyLen is the longest key normalized on the stack; longer keys are
+// compared only by their last maxKeyLen bytes.
+const maxKeyLen = 64
+
+func newKeySet(keys []string) *keySet {
+	ks := &keySet{single: make(map[string]struct{}, len(keys)), minLen: maxKeyLen + 1}
+	for _, k := range keys {
+		if strings.Contains(k, ".") {
+			var segs []string
+			for _, p := range strings.Split(k, ".") {
+				if n := normalizeKey(p); n != "" {
+					segs = append(segs, n)
+				}
+			}
+			switch len(segs) {
+			case 0:
+				continue
+			case 1:
+				k = segs[0]
+			default:
+				ks.dotted = append(ks.dotted, segs)
+				// "api.key" also names the flat key api_key.
+				k = strings.Join(segs, "")
+			}
+		}
+		n := normalizeKey(k)
+		if n == "" || len(n) > maxKeyLen {
+			continue
+		}
+		ks.single[n] = struct{}{}
+		ks.minLen = min(ks.minLen, len(n))
+		ks.maxLen = max(ks.maxLen, len(n))
+	}
+	return ks
+}
+
+func (ks *keySet) empty() bool { return len(ks.single) == 0 && len(ks.dotted) == 0 }
+
+// normalizeKey lower-cases ASCII letters and drops '-', '_', '.' and ' '.
+func normalizeKey(k string) string {
+	var b strings.Builder
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		if isKeySep(c) {
+			continue
+		}
+		if isUpper(c) {
+			c |= 0x20
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+func isKeySep(c byte) bool { return c == '-' || c == '_' || c == '.' || c == ' ' }
+
+// match reports whether key, inside the groups of path (outermost first),
+// names a secret. A single key matches a key that equals it once
+// normalized, or that ends with it at a word boundary ("db_password",
+// "dbPassword", "X-Auth-Token"); a dotted key matches when its segments
+// end the path.
+func (ks *keySet) match(path []string, key string) bool {
+	if key == "" {
+		return false
+	}
+	if len(ks.single) > 0 && ks.matchSingle(key) {
+		return true
+	}
+	for _, segs := range ks.dotted {
+		if matchPath(path, key, segs) {
+			return true
+		}
+	}
+	return false
+}
+
+func (ks *keySet) matchSingle(key string) bool {
+	if len(key) > maxKeyLen {
+		key = key[len(key)-maxKeyLen:]
+	}
+	var buf [maxKeyLen]byte
+	var bounds [maxKeyLen]uint8 // normalized offsets where a word starts
+	n, nb := 0, 0
+	for i := 0; i < len(key); i++ {
+		c := key[i]
+		if isKeySep(c) {
+			if n > 0 && (nb == 0 || int(bounds[nb-1]) != n) {
+				bounds[nb] = uint8(n)
+				nb++
+			}
+			continue
+		}
+		if isUpper(c) && i > 0 && n > 0 {
+			p := key[i-1]
+			// camelCase, or the last capital of an acronym: "APIKey".
+			if isLower(p) || isDigit(p) || (isUpper(p) && i+1 < len(key) && isLower(key[i+1])) {
+				if nb == 0 || int(bounds[nb-1]) != n {
+					bounds[nb] = uint8(n)
+					nb++
+				}
+			}
+		}
+		if isUpper(c) {
+			c |= 0x20
+		}
+		buf[n] = c
+		n++
+	}
+	if n < ks.minLen {
+		return false
+	}
+	if n <= ks.maxLen {
+		if _, ok := ks.single[string(buf[:n])]; ok {
+			return true
+		}
+	}
+	for i := 0; i < nb; i++ {
+		b := int(bounds[i])
+		if l := n - b; l >= ks.minLen && l <= ks.maxLen {
+			if _, ok := ks.single[string(buf[b:n])]; ok {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// matchPath reports whether the segments of the path (groups, then the
+// key, each split at '.') end with segs.
+func matchPath(path []string, key string, segs []string) bool {
+	j := len(segs) - 1
+	// The key's own segments, last first.
+	rest := key
+	for j >= 0 {
+		var seg string
+		if d := strings.LastIndexByte(rest, '.'); d >= 0 {
+			seg, rest = rest[d+1:], rest[:d]
+		} else {
+			seg, rest = rest, ""
+		}
+		if seg != "" {
+			if !eqNormalized(seg, segs[j]) {
+				return false
+			}
+			j--
+		}
+		if rest == "" {
+			break
+		}
+	}
+	for p := len(path) - 1; p >= 0 && j >= 0; p-- {
+		rest := path[p]
+		for j >= 0 && rest != "" {
+			var seg string
+			if d := strings.LastIndexByte(rest, '.'); d >= 0 {
+				seg, rest = rest[d+1:], rest[:d]
+			} else {
+				seg, rest = rest, ""
+			}
+			if seg != "" {
+				if !eqNormalized(seg, segs[j]) {
+					return false
+				}
+				j--
+			}
+		}
+	}
+	return j < 0
+}
+
+// eqNormalized reports whether raw normalizes to norm, without allocating.
+func eqNormalized(raw, norm string) bool {
+	k := 0
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		if isKeySep(c) {
+			continue
+		}
+		if isUpper(c) {
+			c |= 0x20
+		}
+		if k == len(norm) || norm[k] != c {
+			return false
+		}
+		k++
+	}
+	return k == len(norm)
+}

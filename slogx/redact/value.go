@@ -1,0 +1,706 @@
+package redact
+
+import (
+	"context"
+	"encoding"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"reflect"
+	"strings"
+	"sync"
+	"time"
+
+	"go.slogx.dev/slogx"
+)
+
+// maxGroupDepth bounds nested slog groups. Groups are structure the program
+// wrote, not data, so the bound only stops a LogValuer that returns itself.
+const maxGroupDepth = 64
+
+// localMarker is the value behind slogx.LocalOnly, compared by identity so
+// that the marker passes through unresolved: resolving it would erase it.
+var localMarker = slogx.LocalOnly().Value.Any()
+
+func isLocalOnly(a slog.Attr) bool {
+	return a.Key == "" && a.Value.Kind() == slog.KindLogValuer && a.Value.Any() == localMarker
+}
+
+// attr returns a with its secrets redacted, and whether anything changed.
+// path holds the enclosing groups and is only kept when dotted keys need it.
+// A LogValuer is resolved, and the resolved value passed on, so that what
+// was scanned is what gets written.
+func (c *config) attr(a slog.Attr, path []string, depth int) (slog.Attr, bool) {
+	if isLocalOnly(a) {
+		return a, false
+	}
+	if c.keys.match(path, a.Key) && !isEmptyString(a.Value) {
+		return slog.Attr{Key: a.Key, Value: slog.StringValue(c.wholeValue(a.Value))}, true
+	}
+	v := a.Value
+	changed := false
+	if v.Kind() == slog.KindLogValuer {
+		v = v.Resolve()
+		changed = true
+	}
+	switch v.Kind() {
+	case slog.KindString:
+		if s, ch := c.eng.scan(v.String(), false); ch {
+			v, changed = slog.StringValue(s), true
+		}
+	case slog.KindGroup:
+		if depth >= maxGroupDepth {
+			v, changed = slog.StringValue(c.eng.replacement), true
+			break
+		}
+		sub := path
+		if a.Key != "" && len(c.keys.dotted) > 0 {
+			sub = append(path[:len(path):len(path)], a.Key)
+		}
+		as := v.Group()
+		var out []slog.Attr
+		for i, g := range as {
+			ng, ch := c.attr(g, sub, depth+1)
+			if ch && out == nil {
+				out = make([]slog.Attr, len(as))
+				copy(out, as[:i])
+			}
+			if out != nil {
+				out[i] = ng
+			}
+		}
+		if out != nil {
+			v, changed = slog.GroupValue(out...), true
+		}
+	case slog.KindAny:
+		sub := path
+		if a.Key != "" && len(c.keys.dotted) > 0 {
+			sub = append(path[:len(path):len(path)], a.Key)
+		}
+		if nv, ch := c.anyValue(v.Any(), sub); ch {
+			v, changed = nv, true
+		}
+	}
+	if !changed {
+		return a, false
+	}
+	return slog.Attr{Key: a.Key, Value: v}, true
+}
+
+// An empty string under a secret's key is left alone: it reveals nothing,
+// and "password":"" is what tells a reader that none was configured.
+func isEmptyString(v slog.Value) bool {
+	return v.Kind() == slog.KindString && v.String() == ""
+}
+
+func isEmptyText(v reflect.Value) bool {
+	if v.Kind() == reflect.Interface && !v.IsNil() {
+		v = v.Elem()
+	}
+	return v.Kind() == reflect.String && v.Len() == 0
+}
+
+// wholeValue returns the replacement for a value matched by its key. Its
+// text is computed only when the keyed hash needs it.
+func (c *config) wholeValue(v slog.Value) string {
+	if c.eng.hashes == nil {
+		return c.eng.replacement
+	}
+	text, _ := callString(func() string { return v.Resolve().String() })
+	return c.eng.replacementFor(text)
+}
+
+// anyValue redacts the value of a KindAny attribute.
+func (c *config) anyValue(x any, path []string) (slog.Value, bool) {
+	w := walker{c: c, path: path}
+	nx, r := w.iface(x, 0)
+	switch r {
+	case changed:
+		return slog.AnyValue(nx), true
+	case masked:
+		if c.eng.hashes == nil {
+			return slog.StringValue(c.eng.replacement), true
+		}
+		return slog.StringValue(c.eng.replacementFor(anyText(x))), true
+	}
+	return slog.Value{}, false
+}
+
+// context returns ctx with its slogx attributes redacted. The attributes
+// are replaced, not appended to: the new context hides the old ones from
+// slogx while keeping every other value, the deadline and cancellation.
+func (c *config) context(ctx context.Context) context.Context {
+	as := slogx.ContextAttrs(ctx)
+	if len(as) == 0 {
+		return ctx
+	}
+	var out []slog.Attr
+	for i, a := range as {
+		na, ch := c.attr(a, nil, 0)
+		if ch && out == nil {
+			out = make([]slog.Attr, len(as), len(as)+1)
+			copy(out, as[:i])
+		}
+		if out != nil {
+			out[i] = na
+		}
+	}
+	if out == nil {
+		return ctx
+	}
+	if slogx.IsLocal(ctx, slog.Record{}) {
+		out = append(out, slogx.LocalOnly())
+	}
+	return slogx.NewContext(hideAttrs{ctx}, out...)
+}
+
+// ctxAttrsKey learns the context key under which slogx keeps its
+// attributes by watching which key slogx.ContextAttrs asks for, so that
+// redact can replace the attributes using slogx's public API only.
+var ctxAttrsKey = sync.OnceValue(func() any {
+	s := &keySpy{Context: context.Background()}
+	slogx.ContextAttrs(s)
+	return s.key
+})
+
+type keySpy struct {
+	context.Context
+	key any
+}
+
+func (s *keySpy) Value(k any) any {
+	if s.key == nil {
+		s.key = k
+	}
+	return nil
+}
+
+// hideAttrs is ctx without its slogx attributes.
+type hideAttrs struct{ context.Context }
+
+func (h hideAttrs) Value(k any) any {
+	key := ctxAttrsKey()
+	if key == nil {
+		// slogx no longer asks for a key: fail closed, hiding every value
+		// rather than letting the unredacted attributes through.
+		return nil
+	}
+	if k == key {
+		return nil
+	}
+	return h.Context.Value(k)
+}
+
+// result says what walking a value found.
+type result uint8
+
+const (
+	same    result = iota // nothing to redact
+	changed               // a redacted copy was made
+	masked                // the whole value is secret (or could not be copied): replace it
+)
+
+// walker walks a value inside an Any attribute. It copies only along the
+// paths that lead to a secret, so the caller's value is never modified.
+type walker struct {
+	c    *config
+	path []string  // for dotted keys
+	ptrs []uintptr // pointers on the current path, to stop at cycles
+}
+
+var (
+	errorType     = reflect.TypeFor[error]()
+	stringerType  = reflect.TypeFor[fmt.Stringer]()
+	jsonMarshaler = reflect.TypeFor[json.Marshaler]()
+	textMarshaler = reflect.TypeFor[encoding.TextMarshaler]()
+)
+
+// iface redacts x, a value that slog or encoding/json will print through
+// its methods if it has them. It returns the value to log in x's place.
+func (w *walker) iface(x any, depth int) (any, result) {
+	switch t := x.(type) {
+	case nil, bool, int, int64, uint64, float64, time.Time, time.Duration, []byte:
+		return x, same
+	case string:
+		if s, ch := w.c.eng.scan(t, false); ch {
+			return s, changed
+		}
+		return x, same
+	case *url.URL:
+		if t == nil {
+			return x, same
+		}
+		if u, ch := w.url(t); ch {
+			return u, changed
+		}
+		return x, same
+	case url.URL:
+		if u, ch := w.url(&t); ch {
+			return *u, changed
+		}
+		return x, same
+	case json.RawMessage:
+		if s, ch := w.c.eng.scan(string(t), false); ch {
+			return s, changed
+		}
+		return x, same
+	}
+	if depth > w.c.maxDepth {
+		return x, masked
+	}
+	// How the value is printed: slog.JSONHandler prints an error's text
+	// unless it marshals itself, encoding/json uses MarshalJSON or
+	// MarshalText, and text handlers use MarshalText or fmt (Error, String).
+	jm, isJM := x.(json.Marshaler)
+	tm, isTM := x.(encoding.TextMarshaler)
+	var best string
+	found := false
+	check := func(text string, ok bool) {
+		if !ok {
+			return
+		}
+		if s, ch := w.c.eng.scan(text, false); ch {
+			if !found {
+				best = s
+			}
+			found = true
+		}
+	}
+	if err, ok := x.(error); ok {
+		check(callString(err.Error))
+	}
+	if s, ok := x.(fmt.Stringer); ok {
+		check(callString(s.String))
+	}
+	if isTM {
+		check(callBytes(tm.MarshalText))
+	}
+	if isJM {
+		check(callBytes(jm.MarshalJSON))
+	}
+	if found {
+		return best, changed
+	}
+	if _, isErr := x.(error); isJM || isTM || isErr {
+		// Printed through the methods just checked; the fields do not show.
+		return x, same
+	}
+	v := reflect.ValueOf(x)
+	nv, r := w.walkData(v, depth)
+	if r == changed {
+		return nv.Interface(), changed
+	}
+	return x, r
+}
+
+// walk redacts v, descending into pointers, interfaces, structs, maps,
+// slices and arrays. The value it returns has v's type. A value that
+// prints itself (MarshalJSON, String, ...) is judged by what it prints.
+func (w *walker) walk(v reflect.Value, depth int) (reflect.Value, result) {
+	if depth > w.c.maxDepth {
+		return v, masked
+	}
+	if k := v.Kind(); k != reflect.Interface && k != reflect.String && v.CanInterface() && printsItself(v.Type()) {
+		if k == reflect.Pointer && v.IsNil() {
+			return v, same
+		}
+		nx, r := w.iface(v.Interface(), depth)
+		if r == changed {
+			return w.fit(v.Type(), nx), changed
+		}
+		return v, r
+	}
+	return w.walkData(v, depth)
+}
+
+// walkData is walk for a value whose methods, if any, were looked at.
+func (w *walker) walkData(v reflect.Value, depth int) (reflect.Value, result) {
+	if depth > w.c.maxDepth {
+		return v, masked
+	}
+	switch v.Kind() {
+	case reflect.String:
+		if s, ch := w.c.eng.scan(v.String(), false); ch {
+			nv := reflect.New(v.Type()).Elem()
+			nv.SetString(s)
+			return nv, changed
+		}
+	case reflect.Interface:
+		if v.IsNil() {
+			return v, same
+		}
+		e := v.Elem()
+		if !e.CanInterface() {
+			if _, r := w.walk(e, depth+1); r != same {
+				return v, masked // read-only: cannot be copied with a change
+			}
+			return v, same
+		}
+		nx, r := w.iface(e.Interface(), depth+1)
+		if r != changed {
+			return v, r
+		}
+		nv := reflect.New(v.Type()).Elem()
+		if xv := reflect.ValueOf(nx); xv.Type().AssignableTo(v.Type()) {
+			nv.Set(xv)
+		}
+		return nv, changed
+	case reflect.Pointer:
+		if v.IsNil() {
+			return v, same
+		}
+		p := v.Pointer()
+		for _, q := range w.ptrs {
+			if q == p {
+				return v, same // a cycle; encoders refuse to print it
+			}
+		}
+		w.ptrs = append(w.ptrs, p)
+		e, r := w.walk(v.Elem(), depth+1)
+		w.ptrs = w.ptrs[:len(w.ptrs)-1]
+		if r == changed {
+			np := reflect.New(v.Type().Elem())
+			np.Elem().Set(e)
+			return np, changed
+		}
+		return v, r
+	case reflect.Struct:
+		return w.structValue(v, depth)
+	case reflect.Map:
+		return w.mapValue(v, depth)
+	case reflect.Slice:
+		if v.IsNil() || v.Len() == 0 || !mayHoldText(v.Type().Elem()) {
+			return v, same
+		}
+		return w.list(v, depth, func() reflect.Value {
+			ns := reflect.MakeSlice(v.Type(), v.Len(), v.Len())
+			reflect.Copy(ns, v)
+			return ns
+		})
+	case reflect.Array:
+		if v.Len() == 0 || !mayHoldText(v.Type().Elem()) {
+			return v, same
+		}
+		return w.list(v, depth, func() reflect.Value {
+			na := reflect.New(v.Type()).Elem()
+			na.Set(v)
+			return na
+		})
+	}
+	return v, same
+}
+
+var printsCache sync.Map // reflect.Type → bool
+
+// printsItself reports whether values of t print themselves, through
+// Error, String, MarshalJSON or MarshalText.
+func printsItself(t reflect.Type) bool {
+	if p, ok := printsCache.Load(t); ok {
+		return p.(bool)
+	}
+	p := t.Implements(errorType) || t.Implements(stringerType) ||
+		t.Implements(jsonMarshaler) || t.Implements(textMarshaler)
+	printsCache.Store(t, p)
+	return p
+}
+
+// mayHoldText reports whether a value of type t can contain text at all;
+// slices of numbers need no walking.
+func mayHoldText(t reflect.Type) bool {
+	switch t.Kind() {
+	case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
+		reflect.Float32, reflect.Float64, reflect.Complex64, reflect.Complex128,
+		reflect.Chan, reflect.Func, reflect.UnsafePointer:
+		return false
+	}
+	return true
+}
+
+// fit returns x as a value of type t: x itself when it is assignable, the
+// zero value otherwise (a redacted string cannot stand in a *MyType).
+func (w *walker) fit(t reflect.Type, x any) reflect.Value {
+	if xv := reflect.ValueOf(x); xv.IsValid() && xv.Type().AssignableTo(t) {
+		return xv
+	}
+	return reflect.Zero(t)
+}
+
+// mask returns the value standing for a secret of type t: the replacement
+// where a string fits, the zero value where it does not.
+func (w *walker) mask(t reflect.Type, secret reflect.Value) reflect.Value {
+	repl := w.c.eng.replacement
+	if w.c.eng.hashes != nil {
+		text := ""
+		if secret.IsValid() && secret.CanInterface() {
+			text = anyText(secret.Interface())
+		}
+		repl = w.c.eng.replacementFor(text)
+	}
+	switch {
+	case t.Kind() == reflect.String:
+		nv := reflect.New(t).Elem()
+		nv.SetString(repl)
+		return nv
+	case t.Kind() == reflect.Interface && reflect.TypeFor[string]().AssignableTo(t):
+		nv := reflect.New(t).Elem()
+		nv.Set(reflect.ValueOf(repl))
+		return nv
+	case t.Kind() == reflect.Pointer && t.Elem().Kind() == reflect.String:
+		np := reflect.New(t.Elem())
+		np.Elem().SetString(repl)
+		return np
+	}
+	return reflect.Zero(t)
+}
+
+func (w *walker) list(v reflect.Value, depth int, copyOf func() reflect.Value) (reflect.Value, result) {
+	var out reflect.Value
+	for i := 0; i < v.Len(); i++ {
+		e := v.Index(i)
+		ne, r := w.walk(e, depth+1)
+		if r == same {
+			continue
+		}
+		if !out.IsValid() {
+			if !v.CanInterface() {
+				return v, masked
+			}
+			out = copyOf()
+		}
+		if r == masked {
+			ne = w.mask(e.Type(), e)
+		}
+		out.Index(i).Set(ne)
+	}
+	if out.IsValid() {
+		return out, changed
+	}
+	return v, same
+}
+
+func (w *walker) pushPath(name string) {
+	if len(w.c.keys.dotted) > 0 {
+		w.path = append(w.path, name)
+	}
+}
+
+func (w *walker) popPath() {
+	if len(w.c.keys.dotted) > 0 {
+		w.path = w.path[:len(w.path)-1]
+	}
+}
+
+func (w *walker) mapValue(v reflect.Value, depth int) (reflect.Value, result) {
+	if v.IsNil() || v.Len() == 0 {
+		return v, same
+	}
+	t := v.Type()
+	stringKeys := t.Key().Kind() == reflect.String
+	if !stringKeys && !mayHoldText(t.Elem()) {
+		return v, same
+	}
+	type change struct{ k, v reflect.Value }
+	var changes []change
+	it := v.MapRange()
+	for it.Next() {
+		k, e := it.Key(), it.Value()
+		if stringKeys && w.c.keys.match(w.path, k.String()) && !isEmptyText(e) {
+			changes = append(changes, change{k, w.mask(t.Elem(), e)})
+			continue
+		}
+		if stringKeys {
+			w.pushPath(k.String())
+		}
+		ne, r := w.walk(e, depth+1)
+		if stringKeys {
+			w.popPath()
+		}
+		switch r {
+		case changed:
+			changes = append(changes, change{k, ne})
+		case masked:
+			changes = append(changes, change{k, w.mask(t.Elem(), e)})
+		}
+	}
+	if len(changes) == 0 {
+		return v, same
+	}
+	if !v.CanInterface() {
+		return v, masked
+	}
+	nm := reflect.MakeMapWithSize(t, v.Len())
+	it = v.MapRange()
+	for it.Next() {
+		nm.SetMapIndex(it.Key(), it.Value())
+	}
+	for _, ch := range changes {
+		nm.SetMapIndex(ch.k, ch.v)
+	}
+	return nm, changed
+}
+
+// fieldInfo describes one struct field as the JSON encoder prints it.
+type fieldInfo struct {
+	index    int
+	name     string // the Go name
+	jsonName string // the name JSON prints, or the Go name
+	tagged   bool   // redact:"true": always masked
+	exported bool
+	embedded bool // an embedded struct whose exported fields are promoted
+}
+
+var fieldCache sync.Map // reflect.Type → []fieldInfo
+
+func fieldsOf(t reflect.Type) []fieldInfo {
+	if fs, ok := fieldCache.Load(t); ok {
+		return fs.([]fieldInfo)
+	}
+	var fs []fieldInfo
+	for i := 0; i < t.NumField(); i++ {
+		sf := t.Field(i)
+		fi := fieldInfo{index: i, name: sf.Name, jsonName: sf.Name, exported: sf.IsExported()}
+		fi.embedded = sf.Anonymous && (sf.Type.Kind() == reflect.Struct ||
+			sf.Type.Kind() == reflect.Pointer && sf.Type.Elem().Kind() == reflect.Struct)
+		if !fi.exported && !fi.embedded {
+			continue // not printed by encoding/json
+		}
+		if tag, ok := sf.Tag.Lookup("json"); ok {
+			name, _, _ := strings.Cut(tag, ",")
+			if name == "-" && !strings.HasPrefix(tag, "-,") {
+				continue
+			}
+			if name != "" {
+				fi.jsonName = name
+			}
+		}
+		fi.tagged = sf.Tag.Get("redact") == "true"
+		fs = append(fs, fi)
+	}
+	fieldCache.Store(t, fs)
+	return fs
+}
+
+func (w *walker) structValue(v reflect.Value, depth int) (reflect.Value, result) {
+	var out reflect.Value
+	for _, f := range fieldsOf(v.Type()) {
+		fv := v.Field(f.index)
+		var (
+			nf reflect.Value
+			r  result
+		)
+		switch {
+		case isEmptyText(fv):
+			continue
+		case f.tagged || (!f.embedded && (w.c.keys.match(w.path, f.jsonName) ||
+			(f.name != f.jsonName && w.c.keys.match(w.path, f.name)))):
+			r = masked
+		default:
+			if !f.embedded {
+				w.pushPath(f.jsonName)
+			}
+			nf, r = w.walk(fv, depth+1)
+			if !f.embedded {
+				w.popPath()
+			}
+		}
+		if r == same {
+			continue
+		}
+		if !f.exported || !v.CanInterface() {
+			// An unexported embedded struct cannot be written: mask the
+			// whole value rather than print the secret.
+			return v, masked
+		}
+		if !out.IsValid() {
+			out = reflect.New(v.Type()).Elem()
+			out.Set(v)
+		}
+		if r == masked {
+			nf = w.mask(fv.Type(), fv)
+		}
+		out.Field(f.index).Set(nf)
+	}
+	if out.IsValid() {
+		return out, changed
+	}
+	return v, same
+}
+
+// url redacts a URL: the password (or a token standing as the user), the
+// named query and fragment parameters, and secrets anywhere in the query,
+// fragment, path and opaque part, percent-encoded or not.
+func (w *walker) url(u *url.URL) (*url.URL, bool) {
+	e := w.c.eng
+	cp := *u
+	ch := false
+	if u.User != nil && e.urlCreds {
+		name := u.User.Username()
+		if p, ok := u.User.Password(); ok && p != "" {
+			cp.User = url.UserPassword(name, e.replacementFor(p))
+			ch = true
+		} else if !ok && len(name) >= 16 && tokenLike(name) && hasDigitAndLetter(name) {
+			cp.User = url.User(e.replacementFor(name))
+			ch = true
+		}
+	}
+	if q, c := scanEscaped(e, u.RawQuery, url.QueryUnescape); c {
+		cp.RawQuery, ch = q, true
+	}
+	if f, c := e.scan(u.Fragment, true); c {
+		cp.Fragment, cp.RawFragment, ch = f, "", true
+	}
+	if p, c := e.scan(u.Path, false); c {
+		cp.Path, cp.RawPath, ch = p, "", true
+	}
+	if o, c := scanEscaped(e, u.Opaque, url.PathUnescape); c {
+		cp.Opaque, ch = o, true
+	}
+	return &cp, ch
+}
+
+// scanEscaped scans a raw URL part, and its unescaped text when that
+// differs, so that "alice%40example.com" is caught too.
+func scanEscaped(e *engine, raw string, unescape func(string) (string, error)) (string, bool) {
+	s, ch := e.scan(raw, true)
+	if strings.IndexByte(s, '%') >= 0 {
+		if dec, err := unescape(s); err == nil && dec != s {
+			if d, dch := e.scan(dec, true); dch {
+				return d, true
+			}
+		}
+	}
+	return s, ch
+}
+
+// callString calls a String or Error method; a method that panics prints
+// nothing that could be scanned, and the handler below will render the
+// panic as it always does.
+func callString(f func() string) (s string, ok bool) {
+	defer func() {
+		if recover() != nil {
+			s, ok = "", false
+		}
+	}()
+	return f(), true
+}
+
+func callBytes(f func() ([]byte, error)) (s string, ok bool) {
+	defer func() {
+		if recover() != nil {
+			s, ok = "", false
+		}
+	}()
+	b, err := f()
+	if err != nil {
+		return "", false
+	}
+	return string(b), true
+}
+
+// anyText is the text a keyed hash is computed over for a non-string value.
+func anyText(x any) string {
+	s, _ := callString(func() string { return fmt.Sprint(x) })
+	return s
+}
