@@ -234,4 +234,3 @@ func (h *handler) Handle(ctx context.Context, r slog.Record) error {
 	}
 	return h.next.Handle(ctx, nr)
 }
-
