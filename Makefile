@@ -1,0 +1,37 @@
+# The commands a newcomer needs: `make test` runs everything CI runs.
+# Tools (staticcheck) and the VictoriaLogs server the integration tests run
+# against are built on first use into the git-ignored .cache/ folder.
+
+GO       ?= go
+FUZZTIME ?= 30s
+# Benchmark repetitions; benchstat wants at least 6 to report a median with
+# a confidence interval.
+COUNT    ?= 10
+BENCHOUT := .cache/bench
+
+.PHONY: test vet staticcheck victorialogs unit fuzz bench
+
+test: vet staticcheck victorialogs unit fuzz
+
+vet:
+	$(GO) vet ./...
+
+staticcheck:
+	scripts/staticcheck.sh ./...
+
+# Built before the tests so that parallel test packages find it ready.
+victorialogs:
+	scripts/victorialogs.sh >/dev/null
+
+unit:
+	$(GO) test -race -count=1 ./...
+
+# Each fuzz target runs for FUZZTIME over its seed corpus in testdata/fuzz.
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzJSONHandler$$' -fuzztime $(FUZZTIME) ./slogx/
+
+# Benchmarks run as one test binary per package, alternating -count=1 runs
+# COUNT times, so that load on a shared machine falls on both sides of each
+# comparison alike; benchstat then compares them.
+bench:
+	scripts/bench.sh $(COUNT)

@@ -1,0 +1,60 @@
+/*
+Package slogx is a family of [log/slog] handlers that snap together.
+
+An application keeps calling slog.Info and friends; what it composes decides
+where records go:
+
+	logger := slog.New(slogx.Pipe(
+		slogx.Fanout(slogx.NewJSONHandler(os.Stdout, nil), sink),
+		redact.Middleware(nil),   // mask secrets first
+		breach.Middleware(nil),   // hold DEBUG context until trouble
+	))
+
+Every stage is an ordinary [slog.Handler] that honours WithAttrs and WithGroup
+exactly as [slog.JSONHandler] does, so any stage can also sit in front of a
+handler written elsewhere.
+
+# JSONHandler
+
+[JSONHandler] is a drop-in replacement for [slog.JSONHandler]: for the same
+record and [slog.HandlerOptions] it writes byte-for-byte the same output,
+including the corner cases (escaping of control characters, U+2028 and
+U+2029 and invalid UTF-8; NaN and infinities; years outside 0..9999; errors
+that marshal themselves; LogValuers that panic or never stop; ReplaceAttr on
+the built-in attributes with the list of open groups). It is checked against
+slog.JSONHandler by a differential test over generated records and by a fuzz
+target. One difference cannot be avoided: when a LogValue method panics,
+slog's message includes a call stack, which names the handler's own
+functions.
+
+# Composition
+
+[Fanout] sends each record to several handlers; [Pipe] wraps a handler in
+[Middleware] stages, the first one outermost. Handlers that buffer or own
+goroutines implement [Flusher] and [io.Closer]; Fanout and Pipe pass Flush and
+Close on to every child or stage that has them, and [Flush] and [Close] do the
+same for any handler.
+
+# Context attributes and local-only records
+
+[NewContext] stores attributes in a [context.Context]. Every slogx handler
+writes them at the top level of each record logged with that context, even
+from a logger inside a group, so request and correlation IDs stay where log
+backends look for them.
+
+[LocalOnly] marks a record, a logger or a context as host-local: local
+handlers print such records, and sinks that ship records elsewhere never send
+them.
+
+# Performance
+
+JSONHandler encodes into pooled buffers with the shared encoder in
+internal/ndjson and writes each record with one Write call under a mutex
+shared by all handlers derived from it, as slog does. Attributes given to
+WithAttrs are encoded once, when the handler is derived. For ordinary values
+(strings, numbers, durations, times, errors) a record costs no allocation and
+about half the time slog.JSONHandler takes; values of other types (maps,
+structs, slices) go through encoding/json exactly as slog does. Run
+`make bench` for the figures on your machine.
+*/
+package slogx
