@@ -94,7 +94,8 @@ var (
 	// URLCredentials matches the password in URLs of the form
 	// scheme://user:password@host, keeping the user, and the whole user part
 	// when it has no password but looks like a token
-	// ("https://ghp_...@github.com").
+	// ("https://ghp_...@github.com"). A password may hold a raw '#', '?',
+	// '@' or ':' (as pasted DSNs do), but not a '/'.
 	URLCredentials = Detector{name: "url_credentials", kind: kindURLCreds, need: fScheme | fAt}
 )
 
@@ -1000,10 +1001,19 @@ func findPEMs(dst []span, s string) []span {
 
 // ---- URL credentials ----
 
-func isAuthorityEnd(c byte) bool {
-	return c == '/' || c == '?' || c == '#' || c <= ' ' || c == '"' || c == '\'' || c == '<' || c == '>' || c == '`' || c == 0x7f
+// isTextEnd reports whether c ends a URL in running text.
+func isTextEnd(c byte) bool {
+	return c <= ' ' || c == '"' || c == '\'' || c == '<' || c == '>' || c == '`' || c == 0x7f
 }
 
+func isUserChar(c byte) bool {
+	return !isTextEnd(c) && c != '/' && c != '?' && c != '#' && c != '@' && c != ':'
+}
+
+// findURLCreds finds passwords in scheme://user:password@host. The user
+// is plain, but the password runs to the last '@' before the first '/',
+// because passwords pasted into DSNs often hold a raw '#', '?', '@' or ':'
+// that URL parsers would take for the end of the authority.
 func findURLCreds(dst []span, s string) []span {
 	for off := 0; off < len(s); {
 		i := strings.Index(s[off:], "://")
@@ -1016,24 +1026,25 @@ func findURLCreds(dst []span, s string) []span {
 			continue
 		}
 		a := sep + 3
-		e := a
-		for e < len(s) && !isAuthorityEnd(s[e]) {
-			e++
+		u := a
+		for u < len(s) && isUserChar(s[u]) {
+			u++
 		}
-		at := strings.LastIndexByte(s[a:e], '@')
-		if at < 0 {
+		if u < len(s) && s[u] == ':' {
+			e := u + 1
+			for e < len(s) && !isTextEnd(s[e]) && s[e] != '/' {
+				e++
+			}
+			if at := strings.LastIndexByte(s[u+1:e], '@'); at > 0 {
+				dst = append(dst, span{start: u + 1, end: u + 1 + at})
+				off = u + 1 + at
+			}
 			continue
 		}
-		at += a
-		user := s[a:at]
-		if c := strings.IndexByte(user, ':'); c >= 0 {
-			if a+c+1 < at {
-				dst = append(dst, span{start: a + c + 1, end: at})
-			}
-		} else if len(user) >= 16 && tokenLike(user) && hasDigitAndLetter(user) {
-			dst = append(dst, span{start: a, end: at})
+		if u < len(s) && s[u] == '@' && u-a >= 16 && tokenLike(s[a:u]) && hasDigitAndLetter(s[a:u]) {
+			dst = append(dst, span{start: a, end: u})
+			off = u
 		}
-		off = e
 	}
 	return dst
 }
