@@ -193,7 +193,9 @@ func (g *gen) jwt() string {
 	return h + "." + p + "." + g.chars(43, b64url)
 }
 
-func (g *gen) aws() string { return g.pick("AKIA", "ASIA") + g.chars(16, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") }
+func (g *gen) aws() string {
+	return g.pick("AKIA", "ASIA") + g.chars(16, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
+}
 
 // pem returns a private key block and its body lines, each a secret.
 func (g *gen) pem() (block string, lines []string) {
@@ -634,4 +636,3 @@ func (g *gen) lookalikes() []corpusRecord {
 	}
 	return recs
 }
-
