@@ -1,6 +1,7 @@
 package ndjson
 
 import (
+	"slices"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -31,27 +32,40 @@ func AppendRFC3339Nano(b []byte, t time.Time) ([]byte, bool) {
 	}
 	year -= 400
 	hour, minute, sec := rem/3600, rem/60%60, rem%60
-	y1, y2 := 2*(year/100), 2*(year%100)
-	month, day, hour, minute, sec = 2*month, 2*day, 2*hour, 2*minute, 2*sec
-	b = append(b,
-		digitPairs[y1], digitPairs[y1+1], digitPairs[y2], digitPairs[y2+1], '-',
-		digitPairs[month], digitPairs[month+1], '-',
-		digitPairs[day], digitPairs[day+1], 'T',
-		digitPairs[hour], digitPairs[hour+1], ':',
-		digitPairs[minute], digitPairs[minute+1], ':',
-		digitPairs[sec], digitPairs[sec+1])
+	// Write into a window of the longest layout (35 bytes with a fraction
+	// and a zone) by fixed index, so the compiler drops the bounds checks,
+	// then keep what was used.
+	l := len(b)
+	b = slices.Grow(b, 36)
+	w := b[l : l+36]
+	pair := func(at int, v uint32) { w[at], w[at+1] = digitPairs[2*v], digitPairs[2*v+1] }
+	pair(0, year/100)
+	pair(2, year%100)
+	w[4] = '-'
+	pair(5, month)
+	w[7] = '-'
+	pair(8, day)
+	w[10] = 'T'
+	pair(11, hour)
+	w[13] = ':'
+	pair(14, minute)
+	w[16] = ':'
+	pair(17, sec)
+	n := 19
 	if ns := uint32(t.Nanosecond()); ns != 0 {
-		frac := [10]byte{'.', byte('0' + ns/1e8)}
+		w[19] = '.'
+		w[20] = byte('0' + ns/1e8)
 		r := ns % 1e8
-		for i, p := range [4]uint32{r / 1e6, r / 1e4 % 100, r / 100 % 100, r % 100} {
-			frac[2+2*i], frac[3+2*i] = digitPairs[2*p], digitPairs[2*p+1]
-		}
-		n := 10
-		for frac[n-1] == '0' {
+		pair(21, r/1e6)
+		pair(23, r/1e4%100)
+		pair(25, r/100%100)
+		pair(27, r%100)
+		n = 29
+		for w[n-1] == '0' {
 			n--
 		}
-		b = append(b, frac[:n]...)
 	}
+	b = b[:l+n]
 	if offset == 0 {
 		return append(b, 'Z'), true
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"sync"
 	"unicode/utf8"
@@ -125,44 +126,71 @@ func (s *state) appendMarshaled(v any) {
 // slog.JSONHandler escapes it: HTML characters kept, control characters,
 // quote and backslash escaped, U+2028 and U+2029 escaped, and invalid UTF-8
 // replaced by \ufffd.
+//
+// Plain ASCII, the common case, is checked and copied a word at a time in
+// one pass (short strings never reach memmove); the first word that may
+// need escaping hands over to the byte-wise encoder.
 func AppendEscaped(buf []byte, str string) []byte {
-	i := safePrefix(str)
-	if i == len(str) {
-		return append(buf, str...)
-	}
-	return appendEscapedSlow(buf, str, i)
-}
-
-// safePrefix returns the length of the longest prefix of s that needs no
-// escaping. Most keys and values are short plain ASCII, and this scan is
-// paid for every string of every record, so it reads whole words: eight
-// bytes at a time, the tail as one overlapping word, and strings of four to
-// seven bytes as two overlapping four-byte words. Only when a word holds a
-// byte that may need escaping does the byte loop find where.
-func safePrefix(s string) int {
-	n := len(s)
+	n := len(str)
 	if n < 4 {
-		return safeBytes(s, 0)
-	}
-	// Read-only view of the string's bytes; the binary.LittleEndian loads
-	// compile to single loads where unaligned loads are allowed.
-	b := unsafe.Slice(unsafe.StringData(s), n)
-	if n < 8 {
-		if plain32(binary.LittleEndian.Uint32(b)) && plain32(binary.LittleEndian.Uint32(b[n-4:])) {
-			return n
+		for i := 0; i < n; i++ {
+			if !safeByte[str[i]] {
+				return appendEscapedSlow(buf, str, i)
+			}
 		}
-		return safeBytes(s, 0)
+		switch n {
+		case 1:
+			return append(buf, str[0])
+		case 2:
+			return append(buf, str[0], str[1])
+		case 3:
+			return append(buf, str[0], str[1], str[2])
+		}
+		return buf
+	}
+	l := len(buf)
+	buf = slices.Grow(buf, n)
+	out := buf[l : l+n]
+	// A read-only view of the string's bytes; the binary.LittleEndian loads
+	// and stores compile to single instructions where unaligned access is
+	// allowed and stay correct elsewhere.
+	src := unsafe.Slice(unsafe.StringData(str), n)
+	if n < 8 {
+		a, b := binary.LittleEndian.Uint32(src), binary.LittleEndian.Uint32(src[n-4:])
+		if !plain32(a) || !plain32(b) {
+			return appendEscapedSlow(buf, str, 0)
+		}
+		binary.LittleEndian.PutUint32(out, a)
+		binary.LittleEndian.PutUint32(out[n-4:], b) // overlaps; same bytes
+		return buf[:l+n]
 	}
 	i := 0
 	for ; i+8 <= n; i += 8 {
-		if !plain64(binary.LittleEndian.Uint64(b[i:])) {
+		x := binary.LittleEndian.Uint64(src[i:])
+		if !plain64(x) {
+			return appendEscapedSlow(buf, str, i)
+		}
+		binary.LittleEndian.PutUint64(out[i:], x)
+	}
+	if i < n {
+		x := binary.LittleEndian.Uint64(src[n-8:])
+		if !plain64(x) {
+			return appendEscapedSlow(buf, str, i)
+		}
+		binary.LittleEndian.PutUint64(out[n-8:], x)
+	}
+	return buf[:l+n]
+}
+
+// safePrefix returns the length of the longest prefix of s that needs no
+// escaping (the scan AppendEscaped does, kept for its test).
+func safePrefix(s string) int {
+	for i := 0; i+8 <= len(s); i += 8 {
+		if !plain64(binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(s), len(s))[i:])) {
 			return safeBytes(s, i)
 		}
 	}
-	if i < n && !plain64(binary.LittleEndian.Uint64(b[n-8:])) {
-		return safeBytes(s, i)
-	}
-	return n
+	return safeBytes(s, len(s)&^7)
 }
 
 // plain64 reports whether none of the eight bytes of x needs escaping: no
@@ -193,13 +221,6 @@ func safeBytes(s string, i int) int {
 	}
 	return i
 }
-
-// safeByte is safeSet over all byte values (false from 0x80 up), so the
-// byte loop needs neither a range check nor a bounds check.
-var safeByte = func() (t [256]bool) {
-	copy(t[:], safeSet[:])
-	return t
-}()
 
 // appendEscapedSlow is encoding/json's string encoder with escapeHTML off,
 // starting at the first byte that may need escaping.
@@ -259,5 +280,12 @@ var safeSet = func() (t [utf8.RuneSelf]bool) {
 	for b := 0x20; b < utf8.RuneSelf; b++ {
 		t[b] = b != '"' && b != '\\'
 	}
+	return t
+}()
+
+// safeByte is safeSet over all byte values (false from 0x80 up), so the
+// byte loop needs neither a range check nor a bounds check.
+var safeByte = func() (t [256]bool) {
+	copy(t[:], safeSet[:])
 	return t
 }()
