@@ -24,7 +24,7 @@ var benchHandlers = []struct {
 
 var (
 	benchTime = time.Date(2026, 11, 21, 9, 30, 15, 123456789, time.UTC)
-	benchErr  = errors.New("connection reset by peer")
+	errBench  = errors.New("connection reset by peer")
 )
 
 // attrs5 is the record the issue names: string, int, duration, time, error.
@@ -34,7 +34,7 @@ func attrs5() []slog.Attr {
 		slog.Int("status", 503),
 		slog.Duration("elapsed", 1234567*time.Nanosecond),
 		slog.Time("deadline", benchTime.Add(time.Second)),
-		slog.Any("err", benchErr),
+		slog.Any("err", errBench),
 	}
 }
 
