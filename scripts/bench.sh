@@ -19,7 +19,7 @@ benchstat() { go run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c
 # package → the sub-benchmark key benchstat compares across (-col).
 declare -A col=(
 	[./slogx]=/handler
-	[./internal/ringbuf]=/queue
+	[./internal/ringbuf]=/impl
 	[./slogx/breach]=
 	[./slogx/redact]=/handler
 	[./slogx/victoria]=/handler
