@@ -157,65 +157,60 @@ const (
 	fAuth                       // "bearer", "basic" or "authorization", any case
 )
 
-// Byte classes for the hint pass. Most bytes are class 0 and cost one load
-// and one branch.
+// Byte classes for the hint pass. Each hint is anchored on its rarest
+// byte, so that in prose almost every byte is class 0 and costs one load
+// and one well-predicted branch.
 const (
 	cDigit = 1 + iota
-	cSep   // ' '
-	cDash  // '-'
+	cDash  // '-': "-----BEGIN"
 	cAt
-	cColon
-	cQuery
+	cColon // "://"
+	cQuery // '?', '&', '#'
 	cEq
-	cE // 'e': "eyJ"
-	cA // 'A', 'a': "AKIA", "ASIA", "authorization"
+	cJ // 'J': "eyJ"
+	cI // 'I': "AKIA", "ASIA"
 	cB // 'B', 'b': "bearer", "basic"
+	cZ // 'Z', 'z': "authorization"
 )
 
 var byteClass = func() (t [256]uint8) {
 	for c := '0'; c <= '9'; c++ {
 		t[c] = cDigit
 	}
-	t[' '] = cSep
 	t['-'] = cDash
 	t['@'] = cAt
 	t[':'] = cColon
 	t['?'], t['&'], t['#'] = cQuery, cQuery, cQuery
 	t['='] = cEq
-	t['e'] = cE
-	t['A'], t['a'] = cA, cA
+	t['J'] = cJ
+	t['I'] = cI
 	t['B'], t['b'] = cB, cB
+	t['Z'], t['z'] = cZ, cZ
 	return t
 }()
 
 // features gathers in one pass the hints every built-in detector needs.
 func features(s string) feature {
 	var f feature
-	run, best := 0, 0 // digits in the current run, longest run so far
-	sep := false      // the previous byte was a group separator inside a run
+	cls := &byteClass
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		k := byteClass[c]
-		if k == cDigit {
-			run++
-			sep = false
-			continue
+		// Skip four quiet bytes at a time.
+		for i+4 <= len(s) && cls[s[i]]|cls[s[i+1]]|cls[s[i+2]]|cls[s[i+3]] == 0 {
+			i += 4
 		}
-		if k == cSep || k == cDash {
-			if run > 0 && !sep {
-				sep = true
-				if k == cDash && strings.HasPrefix(s[i:], "-----BEGIN") {
-					f |= fPEM
+		if i == len(s) {
+			break
+		}
+		switch cls[s[i]] {
+		case cDigit:
+			j, n := digitRun(s, i)
+			if n >= 9 {
+				f |= fNum9
+				if n >= 13 {
+					f |= fNum13
 				}
-				continue
 			}
-		}
-		if run > best {
-			best = run
-		}
-		run, sep = 0, false
-		switch k {
-		case 0, cSep:
+			i = j - 1
 		case cDash:
 			if strings.HasPrefix(s[i:], "-----BEGIN") {
 				f |= fPEM
@@ -230,32 +225,42 @@ func features(s string) feature {
 			f |= fQuery
 		case cEq:
 			f |= fEq
-		case cE:
-			if i+2 < len(s) && s[i+1] == 'y' && s[i+2] == 'J' {
+		case cJ:
+			if i >= 2 && s[i-2] == 'e' && s[i-1] == 'y' {
 				f |= fJWT
 			}
-		case cA:
-			if c == 'A' && i+3 < len(s) && (s[i+1] == 'K' || s[i+1] == 'S') && s[i+2] == 'I' && s[i+3] == 'A' {
+		case cI:
+			if i >= 2 && i+1 < len(s) && s[i-2] == 'A' && (s[i-1] == 'K' || s[i-1] == 'S') && s[i+1] == 'A' {
 				f |= fAWS
-			} else if i+12 < len(s) && hasPrefixFold(s[i+1:], "uthorization") {
-				f |= fAuth
 			}
 		case cB:
-			if i+4 < len(s) && (hasPrefixFold(s[i+1:], "earer") || hasPrefixFold(s[i+1:], "asic")) {
+			if hasPrefixFold(s[i+1:], "earer") || hasPrefixFold(s[i+1:], "asic") {
 				f |= fAuth
 			}
-		}
-	}
-	if run > best {
-		best = run
-	}
-	if best >= 9 {
-		f |= fNum9
-		if best >= 13 {
-			f |= fNum13
+		case cZ:
+			if i >= 7 && hasPrefixFold(s[i-7:], "authorization") {
+				f |= fAuth
+			}
 		}
 	}
 	return f
+}
+
+// digitRun returns the end of the run of digits starting at i, where
+// groups may be joined by single spaces or dashes, and how many digits it
+// holds.
+func digitRun(s string, i int) (end, digits int) {
+	for {
+		for i < len(s) && isDigit(s[i]) {
+			i++
+			digits++
+		}
+		if i+1 < len(s) && (s[i] == ' ' || s[i] == '-') && isDigit(s[i+1]) {
+			i++
+			continue
+		}
+		return i, digits
+	}
 }
 
 // A span is a byte range [start, end) of a text to replace, and the

@@ -1,12 +1,22 @@
 package redact
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // keySet matches attribute keys against Options.Keys. It is built once by
 // New: single keys go into a map of normalized names, dotted keys into a
 // list of normalized path segments.
 type keySet struct {
-	single         map[string]struct{}
+	// byLen holds the normalized single keys by length: there are few of
+	// each length, and comparing them beats hashing the candidate.
+	byLen [maxKeyLen + 1][]string
+	// ends has a bit set for the last two bytes of each single key: as
+	// every candidate (the whole key or a word suffix) ends where the key
+	// ends, most keys are rejected by one lookup, without a comparison.
+	ends           *[1 << 16 / 64]uint64
+	n              int // single keys
 	minLen, maxLen int
 	dotted         [][]string // each: normalized segments, outermost first
 }
@@ -16,7 +26,7 @@ type keySet struct {
 const maxKeyLen = 64
 
 func newKeySet(keys []string) *keySet {
-	ks := &keySet{single: make(map[string]struct{}, len(keys)), minLen: maxKeyLen + 1}
+	ks := &keySet{minLen: maxKeyLen + 1, ends: new([1 << 16 / 64]uint64)}
 	for _, k := range keys {
 		if strings.Contains(k, ".") {
 			var segs []string
@@ -40,14 +50,35 @@ func newKeySet(keys []string) *keySet {
 		if n == "" || len(n) > maxKeyLen {
 			continue
 		}
-		ks.single[n] = struct{}{}
+		if !slices.Contains(ks.byLen[len(n)], n) {
+			ks.byLen[len(n)] = append(ks.byLen[len(n)], n)
+			ks.n++
+			if len(n) >= 2 {
+				e := uint16(n[len(n)-2])<<8 | uint16(n[len(n)-1])
+				ks.ends[e>>6] |= 1 << (e & 63)
+			} else {
+				// A one-byte key: every pair ending with it.
+				for c := range 256 {
+					e := uint16(c)<<8 | uint16(n[0])
+					ks.ends[e>>6] |= 1 << (e & 63)
+				}
+			}
+		}
 		ks.minLen = min(ks.minLen, len(n))
 		ks.maxLen = max(ks.maxLen, len(n))
 	}
 	return ks
 }
 
-func (ks *keySet) empty() bool { return len(ks.single) == 0 && len(ks.dotted) == 0 }
+// has reports whether the normalized key k is a single key.
+func (ks *keySet) has(k []byte) bool {
+	for _, c := range ks.byLen[len(k)] {
+		if c == string(k) {
+			return true
+		}
+	}
+	return false
+}
 
 // normalizeKey lower-cases ASCII letters and drops '-', '_', '.' and ' '.
 func normalizeKey(k string) string {
@@ -76,7 +107,7 @@ func (ks *keySet) match(path []string, key string) bool {
 	if key == "" {
 		return false
 	}
-	if len(ks.single) > 0 && ks.matchSingle(key) {
+	if ks.n > 0 && ks.matchSingle(key) {
 		return true
 	}
 	for _, segs := range ks.dotted {
@@ -122,17 +153,18 @@ func (ks *keySet) matchSingle(key string) bool {
 	if n < ks.minLen {
 		return false
 	}
-	if n <= ks.maxLen {
-		if _, ok := ks.single[string(buf[:n])]; ok {
-			return true
+	if n >= 2 {
+		if e := uint16(buf[n-2])<<8 | uint16(buf[n-1]); ks.ends[e>>6]&(1<<(e&63)) == 0 {
+			return false
 		}
+	}
+	if n <= ks.maxLen && ks.has(buf[:n]) {
+		return true
 	}
 	for i := 0; i < nb; i++ {
 		b := int(bounds[i])
-		if l := n - b; l >= ks.minLen && l <= ks.maxLen {
-			if _, ok := ks.single[string(buf[b:n])]; ok {
-				return true
-			}
+		if l := n - b; l >= ks.minLen && l <= ks.maxLen && ks.has(buf[b:n]) {
+			return true
 		}
 	}
 	return false

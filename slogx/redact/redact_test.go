@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -584,4 +585,50 @@ func hmacHex(key, msg string) string {
 	m := hmac.New(sha256.New, []byte(key))
 	m.Write([]byte(msg))
 	return hex.EncodeToString(m.Sum(nil)[:8])
+}
+
+// One handler, its derived handlers and the compiled options are shared
+// by many goroutines; run with -race.
+func TestConcurrentUse(t *testing.T) {
+	var buf syncBuffer
+	base := slog.New(New(newJSON(&buf), &Options{HashKey: []byte("k")}))
+	l := base.With("session", "s-1").WithGroup("g")
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range 50 {
+				l.Info("login a@b.cd", "n", i*100+j, "card", "4111 1111 1111 1111", "m", map[string]any{"token": "t"})
+				base.Info("plain", "n", j)
+			}
+		}()
+	}
+	wg.Wait()
+	out := buf.String()
+	if strings.Count(out, "\n") != 800 {
+		t.Fatalf("got %d lines", strings.Count(out, "\n"))
+	}
+	for _, s := range []string{"a@b.cd", "4111 1111", "s-1", `"token":"t"`} {
+		if strings.Contains(out, s) {
+			t.Errorf("%q leaked", s)
+		}
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
