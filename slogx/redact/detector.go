@@ -986,8 +986,7 @@ func findPEMs(dst []span, s string) []span {
 		st := off + i
 		lab := st + len("-----BEGIN ")
 		le := strings.Index(s[lab:], "-----")
-		nl := strings.IndexByte(s[lab:], '\n')
-		if le < 0 || (nl >= 0 && nl < le) || !strings.Contains(s[lab:lab+le], "PRIVATE KEY") {
+		if le < 0 || strings.IndexByte(s[lab:lab+le], '\n') >= 0 || !strings.Contains(s[lab:lab+le], "PRIVATE KEY") {
 			off = lab
 			continue
 		}
@@ -1077,19 +1076,20 @@ func isParamValueEnd(c byte) bool {
 // after '?', '&' or '#', and the first one when atStart (a raw query).
 func findParams(dst []span, s string, names *paramSet, atStart bool) []span {
 	for i := 0; i < len(s); i++ {
+		name := i // where the parameter name starts
 		if !(atStart && i == 0) {
 			c := s[i]
 			if c != '?' && c != '&' && c != '#' {
 				continue
 			}
-			i++
+			name = i + 1
 		}
-		n := i
+		n := name
 		for n < len(s) && !isParamNameEnd(s[n]) {
 			n++
 		}
-		if n == len(s) || s[n] != '=' || n == i || !names.has(s[i:n]) {
-			i = n - 1
+		if n == len(s) || s[n] != '=' || n == name || !names.has(s[name:n]) {
+			i = max(i, n-1) // always move on
 			continue
 		}
 		v := n + 1
