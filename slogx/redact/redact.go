@@ -53,7 +53,8 @@ type Options struct {
 	// that end with it at a word boundary ("db_password", "userPassword",
 	// "X-Auth-Token"), because secrets are named after what they protect.
 	// A dotted key ("user.ssn") matches the key ssn inside a group, a
-	// WithGroup, a map or a struct named user, at any depth.
+	// WithGroup, a map or a struct named user, at any depth. An empty
+	// string under such a key is left empty: it shows that none was set.
 	//
 	// Nil means [DefaultKeys]: credentials are what leak most. An empty,
 	// non-nil slice matches no key.
