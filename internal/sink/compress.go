@@ -1,0 +1,65 @@
+package sink
+
+import (
+	"bytes"
+
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zstd"
+)
+
+// compressor compresses batch bodies with one encoder and one output
+// buffer, reused for every batch: the sender is the only user.
+type compressor struct {
+	kind Compression
+	zstd *zstd.Encoder
+	gzip *gzip.Writer
+	buf  bytes.Buffer
+	out  []byte
+}
+
+func newCompressor(kind Compression) (*compressor, error) {
+	c := &compressor{kind: kind}
+	switch kind {
+	case Zstd:
+		// EncodeAll on a writer-less encoder starts no goroutines; one
+		// block encoder is all a single sender needs.
+		enc, err := zstd.NewWriter(nil,
+			zstd.WithEncoderLevel(zstd.SpeedFastest),
+			zstd.WithEncoderConcurrency(1),
+			zstd.WithLowerEncoderMem(true))
+		if err != nil {
+			return nil, err
+		}
+		c.zstd = enc
+	case Gzip:
+		w, err := gzip.NewWriterLevel(&c.buf, gzip.BestSpeed)
+		if err != nil {
+			return nil, err
+		}
+		c.gzip = w
+	}
+	return c, nil
+}
+
+// compress returns the body to send for raw and its Content-Encoding ("" for
+// none). The body is valid until the next call.
+func (c *compressor) compress(raw []byte) ([]byte, string) {
+	switch c.kind {
+	case Zstd:
+		c.out = c.zstd.EncodeAll(raw, c.out[:0])
+		return c.out, "zstd"
+	case Gzip:
+		c.buf.Reset()
+		c.gzip.Reset(&c.buf)
+		c.gzip.Write(raw) // writes to a bytes.Buffer cannot fail
+		c.gzip.Close()
+		return c.buf.Bytes(), "gzip"
+	}
+	return raw, ""
+}
+
+func (c *compressor) close() {
+	if c.zstd != nil {
+		c.zstd.Close()
+	}
+}

@@ -1,0 +1,50 @@
+// Package sink is the batching sender shared by the slogx sinks that ship
+// records off the host: slogx/victoria today, slogx/remote next. It knows
+// nothing about slog or about any backend: a face encodes each record once,
+// on the logging goroutine, hands the bytes to [Sink.Enqueue], and supplies
+// the endpoints and a hook that finishes each HTTP request.
+//
+// # Pipeline
+//
+//	Enqueue (any goroutine)            sender (one goroutine)
+//	copy into a pooled buffer  ──►  ring ──►  batch (count, bytes, interval)
+//	reserve room (one atomic add)             compress (zstd, gzip, none)
+//	never blocks on the network               POST with one fasthttp.Client
+//	                                          retry, rotate endpoints, spill
+//
+// Enqueue copies the encoded line into a buffer from a size-classed pool, so
+// the memory a queued record holds is at most twice its size, and pushes the
+// buffer on an [ringbuf.Ring]. Room in the queue is reserved by a single
+// atomic add on a word that packs the queued record count, the queued bytes
+// and a closed flag: a full queue is noticed at once, and Close can tell
+// exactly which records made it in before it.
+//
+// The sender drains the ring into batches of at most BatchSize records and
+// MaxBatchBytes bytes, returns the record buffers to the pool as soon as the
+// batch body is built, compresses it with a reused encoder and POSTs it. A
+// batch is sent when it is full, when FlushInterval passes, on Flush and on
+// Close. Requests are sequential: one batch is in flight at a time, which
+// keeps one keep-alive connection per endpoint and the order of batches.
+//
+// # Delivery
+//
+// A batch is delivered when an endpoint answers 2xx. Network errors
+// (refused, reset, timeout), 408, 429 and 5xx are retried; other statuses
+// mean the server rejected the batch, which is then dropped and counted
+// (and copied to the fallback writer, so its records are not lost from
+// sight). An endpoint that fails is skipped until its backoff (exponential,
+// with jitter) or its Retry-After has passed; meanwhile other endpoints take
+// the batches. A batch that cannot be delivered within the retry budget is
+// written to the fallback writer.
+//
+// Delivery is at least once: a batch whose request reached the server but
+// whose answer was lost (a timeout, a reset after the server read the body)
+// is sent again and stored twice. Nothing else is duplicated.
+//
+// # Accounting
+//
+// Every record passed to Enqueue is accepted, and ends in exactly one of:
+// delivered, dropped (queue full, rejected by the server, too large) or
+// spilled to the fallback writer. After Close,
+// Accepted == Delivered + Dropped + Spilled.
+package sink

@@ -1,0 +1,415 @@
+package sink
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/valyala/fasthttp"
+
+	"go.slogx.dev/internal/ringbuf"
+)
+
+// Errors returned by [Sink.Enqueue]. The record they refer to is counted in
+// [Stats] (or, for ErrClosed, written to the fallback), never lost silently.
+var (
+	ErrQueueFull = errors.New("slogx: record dropped: queue full")
+	ErrTooLarge  = errors.New("slogx: record dropped: too large")
+	ErrClosed    = errors.New("slogx: sink closed; record written to the fallback")
+)
+
+// Stats are the sink's counters. Between calls of Stats they only grow,
+// except Queued. Under concurrent logging the fields are read one by one, so
+// the identity below holds exactly only once the sink is closed.
+//
+//	Accepted == Delivered + DroppedQueueFull + DroppedRejected + DroppedTooLarge + Spilled
+type Stats struct {
+	Accepted  uint64 // records passed to Enqueue or DropTooLarge
+	Delivered uint64 // records in batches an endpoint answered 2xx
+	Retried   uint64 // requests that repeated an earlier attempt of the same batch
+
+	DroppedQueueFull uint64 // records refused because the queue was full
+	DroppedRejected  uint64 // records in batches the server refused (4xx other than 408, 429)
+	DroppedTooLarge  uint64 // records too large to send
+
+	Spilled   uint64 // records written to the fallback writer instead
+	Truncated uint64 // records shortened to fit (counted by the face, delivered as usual)
+	Local     uint64 // host-local records the face did not enqueue; not in Accepted
+
+	Batches   uint64 // requests answered 2xx
+	Bytes     uint64 // uncompressed body bytes in those requests
+	WireBytes uint64 // body bytes on the wire, after compression
+
+	Queued int // records waiting now, including a batch being built
+
+	LastError   error     // the latest failure: request error, status, spill
+	LastErrorAt time.Time // when LastError happened
+}
+
+// Sink queues encoded records and ships them in batches. All methods are
+// safe for concurrent use.
+type Sink struct {
+	cfg    Config
+	ring   *ringbuf.Ring[*[]byte]
+	res    reservation
+	client *fasthttp.Client
+
+	// Limits in the units of the reservation word.
+	queueSize, queueBytes int
+	wakeCount, wakeBytes  int
+
+	wake     chan struct{} // cap 1: a full batch is waiting, or a Flush started
+	closeCh  chan struct{} // closed by Close
+	done     chan struct{} // closed when the sender has exited
+	progress notifier      // records resolved or room made
+
+	flushing  atomic.Int32
+	closeOnce sync.Once
+	closeErr  error
+	deadline  time.Time // set by Close before closeCh is closed
+
+	accepted, delivered, retried         atomic.Uint64
+	dropFull, dropRejected, dropTooLarge atomic.Uint64
+	spilled, truncated, local            atomic.Uint64
+	batches, bytes, wireBytes            atomic.Uint64
+
+	errMu     sync.Mutex
+	lastErr   error
+	lastErrAt time.Time
+
+	fbMu sync.Mutex // serialises writes to cfg.Fallback
+
+	conns connSet // every open connection, so Close can cut a stuck request
+
+	snd *sender // owned by the sender goroutine
+}
+
+// New validates cfg, fills in defaults and starts the sender goroutine.
+func New(cfg Config) (*Sink, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	s := &Sink{
+		cfg:        cfg,
+		ring:       ringbuf.New[*[]byte](cfg.QueueSize, ringbuf.RejectWhenFull),
+		queueSize:  cfg.QueueSize,
+		queueBytes: cfg.QueueBytes,
+		wakeCount:  cfg.BatchSize,
+		wakeBytes:  cfg.MaxBatchBytes,
+		wake:       make(chan struct{}, 1),
+		closeCh:    make(chan struct{}),
+		done:       make(chan struct{}),
+	}
+	s.client = &fasthttp.Client{
+		Name: "slogx",
+		// A private dialer: fasthttp's default one caches DNS in a goroutine
+		// that lives forever, which would outlive Close.
+		DialTimeout: func(addr string, timeout time.Duration) (net.Conn, error) {
+			d := net.Dialer{Timeout: timeout}
+			c, err := d.Dial("tcp", addr)
+			if err != nil {
+				return nil, err
+			}
+			return s.conns.track(c), nil
+		},
+		TLSConfig:           cfg.TLSConfig,
+		MaxIdleConnDuration: cfg.IdleConnTimeout,
+		// POST is not idempotent; retries are ours, with backoff and
+		// accounting.
+		MaxIdemponentCallAttempts: 1,
+		MaxResponseBodySize:       1 << 20,
+		DisablePathNormalizing:    true,
+	}
+	s.snd, err = newSender(s)
+	if err != nil {
+		return nil, err
+	}
+	go s.snd.run()
+	return s, nil
+}
+
+// Enqueue queues one encoded record (one line, newline included) for
+// sending. It copies line, so the caller may reuse it at once. It never
+// waits on the network; with [Block] it may wait up to BlockTimeout for
+// room.
+//
+// It returns nil if the record was queued, ErrQueueFull or ErrTooLarge if it
+// was dropped and counted, and ErrClosed after Close, when the record has
+// been written to the fallback instead.
+func (s *Sink) Enqueue(line []byte) error {
+	s.accepted.Add(1)
+	if len(line) > s.queueBytes {
+		s.dropTooLarge.Add(1)
+		s.progress.broadcast()
+		return ErrTooLarge
+	}
+	b := getRec(len(line))
+	*b = append(*b, line...)
+	delta := resDelta(cap(*b))
+	if s.tryReserve(b, delta) {
+		return nil
+	}
+	return s.enqueueSlow(b, delta)
+}
+
+// tryReserve reserves room for b and pushes it. It reports false, with
+// nothing reserved, if the queue was full or closed.
+func (s *Sink) tryReserve(b *[]byte, delta uint64) bool {
+	w := s.res.add(delta)
+	if w&resClosed != 0 || resCount(w) > s.queueSize || resBytes(w) > s.queueBytes {
+		s.res.sub(delta)
+		return false
+	}
+	if !s.ring.TryPush(b) {
+		// The reservation keeps the ring from filling (QueueSize <= Cap and
+		// a slot is released before its reservation), so this is a
+		// transient state of a concurrent pop: count it as a full queue.
+		s.res.sub(delta)
+		return false
+	}
+	if resCount(w) >= s.wakeCount || resBytes(w) >= s.wakeBytes {
+		s.kick()
+	}
+	return true
+}
+
+func (s *Sink) enqueueSlow(b *[]byte, delta uint64) error {
+	if s.res.load()&resClosed != 0 {
+		return s.spillLate(b)
+	}
+	if s.cfg.Overflow == Block {
+		timer := time.NewTimer(s.cfg.BlockTimeout)
+		defer timer.Stop()
+		for {
+			ch := s.progress.wait()
+			if s.tryReserve(b, delta) {
+				return nil
+			}
+			if s.res.load()&resClosed != 0 {
+				return s.spillLate(b)
+			}
+			select {
+			case <-ch:
+				continue
+			case <-timer.C:
+			case <-s.closeCh:
+				continue
+			}
+			if s.tryReserve(b, delta) { // one last chance at the deadline
+				return nil
+			}
+			break
+		}
+	}
+	putRec(b)
+	s.dropFull.Add(1)
+	s.progress.broadcast()
+	return ErrQueueFull
+}
+
+// spillLate writes a record that arrived after Close to the fallback.
+func (s *Sink) spillLate(b *[]byte) error {
+	s.writeFallback(nil, *b)
+	putRec(b)
+	s.spilled.Add(1)
+	s.progress.broadcast()
+	return ErrClosed
+}
+
+// DropTooLarge counts a record the face could not make small enough to
+// send. It is accepted and dropped at once.
+func (s *Sink) DropTooLarge(err error) {
+	s.accepted.Add(1)
+	s.dropTooLarge.Add(1)
+	s.setLastError(err)
+	s.progress.broadcast()
+}
+
+// CountTruncated counts a record the face shortened before enqueueing it.
+func (s *Sink) CountTruncated() { s.truncated.Add(1) }
+
+// CountLocal counts a host-local record the face did not enqueue.
+func (s *Sink) CountLocal() { s.local.Add(1) }
+
+// kick wakes the sender if it is not already due to wake.
+func (s *Sink) kick() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (s *Sink) resolved() uint64 {
+	return s.delivered.Load() + s.dropFull.Load() + s.dropRejected.Load() +
+		s.dropTooLarge.Load() + s.spilled.Load()
+}
+
+// Flush sends every record accepted before the call and waits until each is
+// resolved: delivered, or dropped or spilled and counted. It returns
+// ctx.Err() if ctx ends first (the records stay queued and are sent later),
+// and ErrClosed if the sink is closed.
+func (s *Sink) Flush(ctx context.Context) error {
+	target := s.accepted.Load()
+	select {
+	case <-s.closeCh:
+		return ErrClosed
+	default:
+	}
+	s.flushing.Add(1)
+	defer s.flushing.Add(-1)
+	s.kick()
+	for {
+		ch := s.progress.wait()
+		if s.resolved() >= target {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-s.done:
+			if s.resolved() >= target {
+				return nil
+			}
+			return ErrClosed
+		}
+	}
+}
+
+// Close stops accepting records, sends what is queued, and returns once the
+// sender has exited: within CloseTimeout, plus at most the time to write
+// what is left to the fallback. Records not delivered by then are written to
+// the fallback. Close returns an error that summarises every record
+// accepted over the sink's life but not delivered, or nil if there is none.
+// Later calls return the same result.
+func (s *Sink) Close() error {
+	s.closeOnce.Do(func() {
+		s.deadline = time.Now().Add(s.cfg.CloseTimeout)
+		s.res.close()
+		close(s.closeCh)
+		// fasthttp cannot cancel a request in flight. A request started
+		// before Close may have up to RequestTimeout left; at the close
+		// deadline its connection is closed under it, so Close keeps its
+		// bound.
+		cut := time.AfterFunc(s.cfg.CloseTimeout, s.conns.closeAll)
+		<-s.done
+		cut.Stop()
+		s.client.CloseIdleConnections()
+		s.closeErr = s.summary()
+	})
+	return s.closeErr
+}
+
+// summary describes what was not delivered, or returns nil.
+func (s *Sink) summary() error {
+	st := s.Stats()
+	if st.Accepted == st.Delivered {
+		return nil
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %d of %d records not delivered:", s.cfg.Name, st.Accepted-st.Delivered, st.Accepted)
+	for _, c := range []struct {
+		n    uint64
+		what string
+	}{
+		{st.DroppedQueueFull, "dropped, queue full"},
+		{st.DroppedRejected, "rejected by the server"},
+		{st.DroppedTooLarge, "dropped, too large"},
+		{st.Spilled, "written to the fallback"},
+	} {
+		if c.n > 0 {
+			fmt.Fprintf(&b, " %d %s;", c.n, c.what)
+		}
+	}
+	if st.LastError != nil {
+		fmt.Fprintf(&b, " last error: %v", st.LastError)
+	}
+	return errors.New(strings.TrimSuffix(b.String(), ";"))
+}
+
+// Stats returns the current counters.
+func (s *Sink) Stats() Stats {
+	st := Stats{
+		Accepted:         s.accepted.Load(),
+		Delivered:        s.delivered.Load(),
+		Retried:          s.retried.Load(),
+		DroppedQueueFull: s.dropFull.Load(),
+		DroppedRejected:  s.dropRejected.Load(),
+		DroppedTooLarge:  s.dropTooLarge.Load(),
+		Spilled:          s.spilled.Load(),
+		Truncated:        s.truncated.Load(),
+		Local:            s.local.Load(),
+		Batches:          s.batches.Load(),
+		Bytes:            s.bytes.Load(),
+		WireBytes:        s.wireBytes.Load(),
+		Queued:           resCount(s.res.load()),
+	}
+	s.errMu.Lock()
+	st.LastError, st.LastErrorAt = s.lastErr, s.lastErrAt
+	s.errMu.Unlock()
+	return st
+}
+
+func (s *Sink) setLastError(err error) {
+	s.errMu.Lock()
+	s.lastErr, s.lastErrAt = err, time.Now()
+	s.errMu.Unlock()
+}
+
+// Closed reports whether Close has been called.
+func (s *Sink) Closed() bool {
+	select {
+	case <-s.closeCh:
+		return true
+	default:
+		return false
+	}
+}
+
+// connSet tracks the sink's open connections.
+type connSet struct {
+	mu sync.Mutex
+	m  map[*trackedConn]struct{}
+}
+
+type trackedConn struct {
+	net.Conn
+	set *connSet
+}
+
+func (cs *connSet) track(c net.Conn) net.Conn {
+	tc := &trackedConn{Conn: c, set: cs}
+	cs.mu.Lock()
+	if cs.m == nil {
+		cs.m = map[*trackedConn]struct{}{}
+	}
+	cs.m[tc] = struct{}{}
+	cs.mu.Unlock()
+	return tc
+}
+
+func (c *trackedConn) Close() error {
+	c.set.mu.Lock()
+	delete(c.set.m, c)
+	c.set.mu.Unlock()
+	return c.Conn.Close()
+}
+
+// closeAll closes every tracked connection; requests on them fail at once.
+func (cs *connSet) closeAll() {
+	cs.mu.Lock()
+	conns := make([]net.Conn, 0, len(cs.m))
+	for c := range cs.m {
+		conns = append(conns, c.Conn)
+	}
+	cs.mu.Unlock()
+	for _, c := range conns {
+		c.Close()
+	}
+}
