@@ -122,6 +122,24 @@ func (ks *keySet) matchSingle(key string) bool {
 	if len(key) > maxKeyLen {
 		key = key[len(key)-maxKeyLen:]
 	}
+	// Most keys are rejected by their last two bytes, normalized from the
+	// end, before the whole key is.
+	var e uint16
+	got := 0
+	for i := len(key) - 1; i >= 0 && got < 2; i-- {
+		c := key[i]
+		if isKeySep(c) {
+			continue
+		}
+		if isUpper(c) {
+			c |= 0x20
+		}
+		e |= uint16(c) << (8 * got)
+		got++
+	}
+	if got == 2 && ks.ends[e>>6]&(1<<(e&63)) == 0 {
+		return false
+	}
 	var buf [maxKeyLen]byte
 	var bounds [maxKeyLen]uint8 // normalized offsets where a word starts
 	n, nb := 0, 0
@@ -152,11 +170,6 @@ func (ks *keySet) matchSingle(key string) bool {
 	}
 	if n < ks.minLen {
 		return false
-	}
-	if n >= 2 {
-		if e := uint16(buf[n-2])<<8 | uint16(buf[n-1]); ks.ends[e>>6]&(1<<(e&63)) == 0 {
-			return false
-		}
 	}
 	if n <= ks.maxLen && ks.has(buf[:n]) {
 		return true

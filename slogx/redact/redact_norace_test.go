@@ -33,6 +33,14 @@ func TestNoAllocationsWhenClean(t *testing.T) {
 			t.Errorf("record=%s: %v allocations with redact, %v without", rb.name, w, b)
 		}
 	}
+	// Texts whose hints fire but hold no secret cost nothing either.
+	e := newEngine(&Options{})
+	for _, s := range []string{"ping @alice", "ts 1712345678901", "550e8400-e29b-41d4-a716-446655440000",
+		"the bearer of news", "GET /a?page=2&sort=asc", "https://example.com/x", "order 4111111111111112"} {
+		if n := testing.AllocsPerRun(200, func() { e.scan(s, false) }); n != 0 {
+			t.Errorf("scan(%q) allocates %v times", s, n)
+		}
+	}
 	// A derived handler and a context with clean attributes stay free too.
 	h := New(nopHandler{}, nil).WithGroup("g").WithAttrs([]slog.Attr{slog.String("k", "v")})
 	cctx := slogx.NewContext(ctx, slog.String("request_id", "r-1"))

@@ -102,6 +102,14 @@ func TestWhereItLooks(t *testing.T) {
 			`{"level":"INFO","msg":"m","c":{"User":"u","Password":"","Note":"","PIN":0,"tok":""}}`},
 		{"local only", func(l *slog.Logger) { l.Info("m", slogx.LocalOnly(), "e", "x@y.zz") },
 			`{"level":"INFO","msg":"m","e":"[REDACTED]"}`},
+		{"attr key", func(l *slog.Logger) { l.Info("m", "alice@example.com", 3) },
+			`{"level":"INFO","msg":"m","[REDACTED]":3}`},
+		{"map key", func(l *slog.Logger) { l.Info("m", "visits", map[string]int{"bob@example.com": 2, "home": 1}) },
+			`{"level":"INFO","msg":"m","visits":{"[REDACTED]":2,"home":1}}`},
+		{"bytes", func(l *slog.Logger) { l.Info("m", "body", []byte("card=4111111111111111")) },
+			`{"level":"INFO","msg":"m","body":"Y2FyZD1bUkVEQUNURURd"}`}, // base64 of "card=[REDACTED]"
+		{"nested bytes", func(l *slog.Logger) { l.Info("m", "req", struct{ Body []byte }{[]byte("to a@b.cd")}) },
+			`{"level":"INFO","msg":"m","req":{"Body":"dG8gW1JFREFDVEVEXQ=="}}`}, // "to [REDACTED]"
 		{"nothing", func(l *slog.Logger) {
 			l.Info("order 1700000000000 shipped", "id", "550e8400-e29b-41d4-a716-446655440000")
 		},

@@ -38,8 +38,9 @@ func (c *config) attr(a slog.Attr, path []string, depth int) (slog.Attr, bool) {
 	if c.keys.match(path, a.Key) && !isEmptyString(a.Value) {
 		return slog.Attr{Key: a.Key, Value: slog.StringValue(c.wholeValue(a.Value))}, true
 	}
+	// Keys are printed too, and programs do build them from data.
+	key, changed := c.eng.scan(a.Key, false)
 	v := a.Value
-	changed := false
 	if v.Kind() == slog.KindLogValuer {
 		v = v.Resolve()
 		changed = true
@@ -85,7 +86,7 @@ func (c *config) attr(a slog.Attr, path []string, depth int) (slog.Attr, bool) {
 	if !changed {
 		return a, false
 	}
-	return slog.Attr{Key: a.Key, Value: v}, true
+	return slog.Attr{Key: key, Value: v}, true
 }
 
 // An empty string under a secret's key is left alone: it reveals nothing,
@@ -220,7 +221,14 @@ var (
 // its methods if it has them. It returns the value to log in x's place.
 func (w *walker) iface(x any, depth int) (any, result) {
 	switch t := x.(type) {
-	case nil, bool, int, int64, uint64, float64, time.Time, time.Duration, []byte:
+	case nil, bool, int, int64, uint64, float64, time.Time, time.Duration:
+		return x, same
+	case []byte:
+		// Text handlers print bytes as a string, JSON as base64: both
+		// carry the secret.
+		if s, ch := w.c.eng.scan(string(t), false); ch {
+			return []byte(s), changed
+		}
 		return x, same
 	case string:
 		if s, ch := w.c.eng.scan(t, false); ch {
@@ -370,7 +378,16 @@ func (w *walker) walkData(v reflect.Value, depth int) (reflect.Value, result) {
 	case reflect.Map:
 		return w.mapValue(v, depth)
 	case reflect.Slice:
-		if v.IsNil() || v.Len() == 0 || !mayHoldText(v.Type().Elem()) {
+		if v.IsNil() || v.Len() == 0 {
+			return v, same
+		}
+		if v.Type().Elem().Kind() == reflect.Uint8 {
+			if s, ch := w.c.eng.scan(string(v.Bytes()), false); ch {
+				return reflect.ValueOf([]byte(s)).Convert(v.Type()), changed
+			}
+			return v, same
+		}
+		if !mayHoldText(v.Type().Elem()) {
 			return v, same
 		}
 		return w.list(v, depth, func() reflect.Value {
@@ -501,27 +518,40 @@ func (w *walker) mapValue(v reflect.Value, depth int) (reflect.Value, result) {
 	if !stringKeys && !mayHoldText(t.Elem()) {
 		return v, same
 	}
-	type change struct{ k, v reflect.Value }
+	// A change sets key k to v, under the new key nk when the key itself
+	// held a secret (map[email]count): keys are printed as much as values.
+	type change struct{ k, nk, v reflect.Value }
 	var changes []change
 	it := v.MapRange()
 	for it.Next() {
 		k, e := it.Key(), it.Value()
+		ch := change{k: k, nk: k}
+		if stringKeys {
+			if nk, kch := w.c.eng.scan(k.String(), false); kch {
+				ch.nk = reflect.New(t.Key()).Elem()
+				ch.nk.SetString(nk)
+			}
+		}
+		var r result
 		if stringKeys && w.c.keys.match(w.path, k.String()) && !isEmptyText(e) {
-			changes = append(changes, change{k, w.mask(t.Elem(), e)})
-			continue
+			r = masked
+		} else {
+			if stringKeys {
+				w.pushPath(k.String())
+			}
+			ch.v, r = w.walk(e, depth+1)
+			if stringKeys {
+				w.popPath()
+			}
 		}
-		if stringKeys {
-			w.pushPath(k.String())
+		if r == masked {
+			ch.v = w.mask(t.Elem(), e)
 		}
-		ne, r := w.walk(e, depth+1)
-		if stringKeys {
-			w.popPath()
-		}
-		switch r {
-		case changed:
-			changes = append(changes, change{k, ne})
-		case masked:
-			changes = append(changes, change{k, w.mask(t.Elem(), e)})
+		if r != same || ch.nk != k {
+			if r == same {
+				ch.v = e
+			}
+			changes = append(changes, ch)
 		}
 	}
 	if len(changes) == 0 {
@@ -536,7 +566,12 @@ func (w *walker) mapValue(v reflect.Value, depth int) (reflect.Value, result) {
 		nm.SetMapIndex(it.Key(), it.Value())
 	}
 	for _, ch := range changes {
-		nm.SetMapIndex(ch.k, ch.v)
+		if ch.nk != ch.k {
+			nm.SetMapIndex(ch.k, reflect.Value{}) // delete
+		}
+	}
+	for _, ch := range changes {
+		nm.SetMapIndex(ch.nk, ch.v)
 	}
 	return nm, changed
 }
