@@ -63,7 +63,8 @@
 // a clean value is passed on as it is. A secret-holding field that cannot
 // hold the replacement string (an int PIN, say) is set to its zero value.
 // A secret found in what a value prints (its Error, String or MarshalJSON
-// output) replaces the value by its redacted text. [slogx.LocalOnly]
+// output) replaces the value by its redacted text, kept as raw JSON when it
+// came from MarshalJSON and still parses. [slogx.LocalOnly]
 // markers pass through untouched, so that sinks still see them.
 //
 // # Replacements

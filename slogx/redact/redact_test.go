@@ -272,6 +272,10 @@ type marshalsSecret struct{ s string }
 
 func (m marshalsSecret) MarshalJSON() ([]byte, error) { return json.Marshal(m.s) }
 
+type marshalsNumber struct{}
+
+func (marshalsNumber) MarshalJSON() ([]byte, error) { return []byte(`{"pan":4111111111111111}`), nil }
+
 type textSecret struct{ s string }
 
 func (m textSecret) MarshalText() ([]byte, error) { return []byte(m.s), nil }
@@ -290,13 +294,14 @@ func TestValuesThatPrintThemselves(t *testing.T) {
 		v    any
 		want string
 	}{
-		{"json marshaler", marshalsSecret{"jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln"}, `"\"jwt [REDACTED]\""`},
+		{"json marshaler", marshalsSecret{"jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln"}, `"jwt [REDACTED]"`},
+		{"json marshaler, bare number", marshalsNumber{}, `"{\"pan\":[REDACTED]}"`},
 		{"text marshaler", textSecret{"AKIAIOSFODNN7EXAMPLE"}, `"[REDACTED]"`},
 		{"error with fields", &errWithFields{3}, `"code 3 for [REDACTED]"`},
 		{"nested error", map[string]any{"e": errors.New("to a@b.cd")}, `{"e":"to [REDACTED]"}`},
-		{"nested marshaler", []any{marshalsSecret{"a@b.cd"}}, `["\"[REDACTED]\""]`},
+		{"nested marshaler", []any{marshalsSecret{"a@b.cd"}}, `["[REDACTED]"]`},
 		{"panicking stringer", panicky{}, `{}`},
-		{"json raw", json.RawMessage(`{"email":"a@b.cd"}`), `"{\"email\":\"[REDACTED]\"}"`},
+		{"json raw", json.RawMessage(`{"email":"a@b.cd"}`), `{"email":"[REDACTED]"}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

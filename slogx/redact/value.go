@@ -250,7 +250,7 @@ func (w *walker) iface(x any, depth int) (any, result) {
 		return x, same
 	case json.RawMessage:
 		if s, ch := w.c.eng.scan(string(t), false); ch {
-			return s, changed
+			return rawOrString(s), changed
 		}
 		return x, same
 	}
@@ -262,32 +262,35 @@ func (w *walker) iface(x any, depth int) (any, result) {
 	// MarshalText, and text handlers use MarshalText or fmt (Error, String).
 	jm, isJM := x.(json.Marshaler)
 	tm, isTM := x.(encoding.TextMarshaler)
-	var best string
-	found := false
-	check := func(text string, ok bool) {
+	var best any
+	check := func(text string, ok, isJSON bool) {
 		if !ok {
 			return
 		}
-		if s, ch := w.c.eng.scan(text, false); ch {
-			if !found {
-				best = s
+		if s, ch := w.c.eng.scan(text, false); ch && best == nil {
+			best = s
+			if isJSON {
+				best = rawOrString(s)
 			}
-			found = true
 		}
 	}
 	if err, ok := x.(error); ok {
-		check(callString(err.Error))
+		t, ok := callString(err.Error)
+		check(t, ok, false)
 	}
 	if s, ok := x.(fmt.Stringer); ok {
-		check(callString(s.String))
+		t, ok := callString(s.String)
+		check(t, ok, false)
 	}
 	if isTM {
-		check(callBytes(tm.MarshalText))
+		t, ok := callBytes(tm.MarshalText)
+		check(t, ok, false)
 	}
 	if isJM {
-		check(callBytes(jm.MarshalJSON))
+		t, ok := callBytes(jm.MarshalJSON)
+		check(t, ok, true)
 	}
-	if found {
+	if best != nil {
 		return best, changed
 	}
 	if _, isErr := x.(error); isJM || isTM || isErr {
@@ -707,6 +710,16 @@ func scanEscaped(e *engine, raw string, unescape func(string) (string, error)) (
 		}
 	}
 	return s, ch
+}
+
+// rawOrString keeps redacted JSON as JSON when it still parses (a secret
+// inside a string stays inside it), and makes it a string otherwise (a
+// secret that was a bare number).
+func rawOrString(s string) any {
+	if json.Valid([]byte(s)) {
+		return json.RawMessage(s)
+	}
+	return s
 }
 
 // callString calls a String or Error method; a method that panics prints
