@@ -557,6 +557,7 @@ func (g *gen) prose() string {
 		"the bearer of this note may pass",
 		"basic auth is disabled for this route",
 		"authorization failed for "+g.pick(firstNames...),
+		"authorization: "+g.pick("user not allowed", "invalid token", "denied", "expired session"),
 		"token bucket refilled, 5 tokens left",
 		"password policy updated",
 		"secret rotation scheduled for "+fmt.Sprintf("2025-%02d-%02d", 1+g.r.IntN(12), 1+g.r.IntN(28)),

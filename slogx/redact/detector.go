@@ -70,11 +70,15 @@ var (
 	SSN = Detector{name: "ssn", kind: kindSSN, need: fNum9}
 
 	// Bearer matches the credential in "Bearer <token>", in
-	// "Basic <base64 of user:password>" and in any "Authorization: <scheme>
+	// "Basic <base64 of user:password>" and in "Authorization: <scheme>
 	// <credential>" or "authorization=<credential>" text. The scheme word is
-	// kept. Outside an Authorization context a bearer token must look like
-	// one (8 characters or more, with a digit, a symbol or mixed case), so
-	// "the bearer of bad news" is left alone.
+	// kept. After a known scheme (Bearer, Basic, Token, ...) the next token
+	// is redacted whatever it looks like, and after a scheme with parameters
+	// (Digest, AWS4-HMAC-SHA256, OAuth, ...) all of them are. Otherwise a
+	// token must look like a credential (with a digit, a symbol or mixed
+	// case, and 8 characters or more outside an Authorization value, 6
+	// inside), so that "the bearer of bad news" and
+	// "authorization: user not allowed" are left alone.
 	Bearer = Detector{name: "bearer", kind: kindBearer, need: fAuth}
 
 	// JWT matches JSON web tokens (and five-part JWEs): base64url segments
@@ -745,15 +749,21 @@ func isTokenChar(c byte) bool {
 // tokenLike tells a credential from a word: long enough, and with a digit,
 // a symbol or an upper-case letter after the first byte; or very long.
 func tokenLike(t string) bool {
-	if len(t) < 8 {
-		return false
-	}
-	if len(t) >= 20 {
-		return true
-	}
+	return len(t) >= 20 || len(t) >= 8 && unlikeWord(t)
+}
+
+// credentialLike is tokenLike for a value already in a credential's place
+// (after "authorization:"): shorter tokens count.
+func credentialLike(t string) bool {
+	return len(t) >= 16 || len(t) >= 6 && unlikeWord(t)
+}
+
+// unlikeWord reports whether t has a digit, a symbol or a capital after
+// its first byte, which words in prose do not.
+func unlikeWord(t string) bool {
 	for i := 0; i < len(t); i++ {
 		c := t[i]
-		if isDigit(c) || (!isAlpha(c)) || (i > 0 && isUpper(c)) {
+		if !isAlpha(c) || (i > 0 && isUpper(c)) {
 			return true
 		}
 	}
@@ -814,31 +824,83 @@ func findAuth(dst []span, s string) []span {
 				continue
 			}
 			j++
-			for j < len(s) && (s[j] == ' ' || s[j] == '"' || s[j] == '\'') {
+			for j < len(s) && s[j] == ' ' {
 				j++
 			}
-			// "<scheme> <credential>" keeps the scheme; a lone value is the credential.
-			w := j
-			for w < len(s) && isAlpha(s[w]) {
-				w++
+			var quote byte
+			if j < len(s) && (s[j] == '"' || s[j] == '\'') {
+				quote = s[j]
+				j++
 			}
-			if w > j && w+1 < len(s) && s[w] == ' ' && isAuthValueChar(s[w+1]) {
-				j = w + 1
-				for j < len(s) && s[j] == ' ' {
-					j++
-				}
-			}
-			t := j
-			for t < len(s) && isAuthValueChar(s[t]) {
-				t++
-			}
-			if t > j {
-				dst = append(dst, span{start: j, end: t})
-				i = t - 1
+			if sp, ok := authValue(s, j, quote); ok {
+				dst = append(dst, sp)
+				i = sp.end - 1
 			}
 		}
 	}
 	return dst
+}
+
+// Authorization schemes whose credential is one token, and those whose
+// credential is a list of parameters (all of which are redacted).
+var (
+	tokenSchemes = []string{"bearer", "basic", "token", "negotiate", "ntlm", "apikey", "key", "sharedkey", "ssws", "splunk"}
+	paramSchemes = []string{"digest", "aws4-hmac-sha256", "oauth", "signature", "hoba", "mutual"}
+)
+
+// authValue finds the credential in an Authorization value starting at j
+// (after an opening quote when quote is not 0). A known scheme is kept and
+// what follows it redacted: one token, or every parameter up to the end of
+// the value. An unknown "<word> <token>" or a lone token is redacted only
+// when the token looks like a credential, so that
+// "authorization: user not allowed" reads as written.
+func authValue(s string, j int, quote byte) (span, bool) {
+	w := j
+	for w < len(s) && (isAlnum(s[w]) || s[w] == '-') {
+		w++
+	}
+	scheme := s[j:w]
+	k := w
+	for k < len(s) && s[k] == ' ' {
+		k++
+	}
+	tokenEnd := func(t int) int {
+		for t < len(s) && isAuthValueChar(s[t]) {
+			t++
+		}
+		return t
+	}
+	if k > w && k < len(s) {
+		switch {
+		case foldIn(scheme, paramSchemes):
+			e := k
+			// To the end of the line or of the quoted value; a quote
+			// escaped with '\' (JSON in a string) does not end it.
+			for e < len(s) && s[e] != '\n' && s[e] != '\r' && (quote == 0 || s[e] != quote || s[e-1] == '\\') {
+				e++
+			}
+			return span{start: k, end: e}, e > k
+		case foldIn(scheme, tokenSchemes):
+			e := tokenEnd(k)
+			return span{start: k, end: e}, e > k
+		}
+		if e := tokenEnd(k); credentialLike(s[k:e]) {
+			return span{start: k, end: e}, true
+		}
+	}
+	if e := tokenEnd(j); credentialLike(s[j:e]) {
+		return span{start: j, end: e}, true
+	}
+	return span{}, false
+}
+
+func foldIn(word string, list []string) bool {
+	for _, l := range list {
+		if len(word) == len(l) && hasPrefixFold(word, l) {
+			return true
+		}
+	}
+	return false
 }
 
 // skipAssign skips what separates "bearer" from its token: spaces, or ':'

@@ -88,6 +88,14 @@ func TestDetectors(t *testing.T) {
 		{Bearer, "basic auth required", "basic auth required"},
 		{Bearer, "basic principles", "basic principles"},
 		{Bearer, "authorization failed for bob", "authorization failed for bob"},
+		{Bearer, "authorization: user not allowed", "authorization: user not allowed"},
+		{Bearer, "authorization: invalid token", "authorization: invalid token"},
+		{Bearer, "Authorization: denied", "Authorization: denied"},
+		{Bearer, "Authorization: Bearer x", "Authorization: Bearer " + R},
+		{Bearer, "Authorization: CustomAuth k3y-abc", "Authorization: CustomAuth " + R},
+		{Bearer, `Authorization: Digest username="bob", response="6629fae4"` + "\nnext", "Authorization: Digest " + R + "\nnext"},
+		{Bearer, "authorization=AWS4-HMAC-SHA256 Credential=AKIA/x, Signature=fe5f80f7", "authorization=AWS4-HMAC-SHA256 " + R},
+		{Bearer, `{"Authorization":"OAuth oauth_signature=\"x%3D\"","n":1}`, `{"Authorization":"OAuth ` + R + `","n":1}`},
 
 		// JWT.
 		{JWT, "tok eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U end",
