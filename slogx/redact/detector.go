@@ -535,6 +535,11 @@ func cardBoundaries(s string, st, en int) bool {
 		if c == '.' && st > 1 && isDigit(s[st-2]) {
 			return false
 		}
+		// A sign makes it a signed number ("-4576982950128230565"); a dash
+		// after a word is a label ("card-4111...").
+		if (c == '-' || c == '+') && (st == 1 || !isAlnum(s[st-2])) {
+			return false
+		}
 	}
 	if en < len(s) {
 		c := s[en]
@@ -832,6 +837,10 @@ func findAuth(dst []span, s string) []span {
 				quote = s[j]
 				j++
 			}
+			// fmt prints a header map as "map[Authorization:[Bearer x]]".
+			if j < len(s) && s[j] == '[' {
+				j++
+			}
 			if sp, ok := authValue(s, j, quote); ok {
 				dst = append(dst, sp)
 				i = sp.end - 1
@@ -855,43 +864,51 @@ var (
 // when the token looks like a credential, so that
 // "authorization: user not allowed" reads as written.
 func authValue(s string, j int, quote byte) (span, bool) {
-	w := j
-	for w < len(s) && (isAlnum(s[w]) || s[w] == '-') {
-		w++
-	}
-	scheme := s[j:w]
-	k := w
-	for k < len(s) && s[k] == ' ' {
-		k++
-	}
 	tokenEnd := func(t int) int {
 		for t < len(s) && isAuthValueChar(s[t]) {
 			t++
 		}
 		return t
 	}
-	if k > w && k < len(s) {
+	first := tokenEnd(j)
+	k := first
+	for k < len(s) && s[k] == ' ' {
+		k++
+	}
+	if first > j && k > first && k < len(s) && (isAuthValueChar(s[k]) || s[k] == '[') {
+		// "<scheme> <credential...>"
+		scheme := s[j:first]
 		switch {
 		case foldIn(scheme, paramSchemes):
-			e := k
 			// To the end of the line or of the quoted value; a quote
-			// escaped with '\' (JSON in a string) does not end it.
+			// escaped with a backslash (JSON in a string) does not end it.
+			e := k
 			for e < len(s) && s[e] != '\n' && s[e] != '\r' && (quote == 0 || s[e] != quote || s[e-1] == '\\') {
 				e++
 			}
-			return span{start: k, end: e}, e > k
-		case foldIn(scheme, tokenSchemes):
-			e := tokenEnd(k)
-			return span{start: k, end: e}, e > k
-		}
-		if e := tokenEnd(k); credentialLike(s[k:e]) {
 			return span{start: k, end: e}, true
+		case foldIn(scheme, tokenSchemes):
+			return span{start: k, end: tokenEnd(k)}, true
+		case isSchemeWord(scheme):
+			e := tokenEnd(k)
+			return span{start: k, end: e}, credentialLike(s[k:e])
 		}
 	}
-	if e := tokenEnd(j); credentialLike(s[j:e]) {
-		return span{start: j, end: e}, true
+	return span{start: j, end: first}, credentialLike(s[j:first])
+}
+
+// isSchemeWord reports whether w can name an authentication scheme: a
+// letter, then letters, digits and dashes.
+func isSchemeWord(w string) bool {
+	if w == "" || !isAlpha(w[0]) {
+		return false
 	}
-	return span{}, false
+	for i := 1; i < len(w); i++ {
+		if !isAlnum(w[i]) && w[i] != '-' {
+			return false
+		}
+	}
+	return true
 }
 
 func foldIn(word string, list []string) bool {
@@ -917,7 +934,8 @@ func skipAssign(s string, j int) int {
 }
 
 func isAuthValueChar(c byte) bool {
-	return c > ' ' && c != '"' && c != '\'' && c != ',' && c != ';' && c != '&' && c != 0x7f
+	return c > ' ' && c != '"' && c != '\'' && c != ',' && c != ';' && c != '&' && c != 0x7f &&
+		c != '[' && c != ']'
 }
 
 // basicCredential reports whether t is base64 of "user:password".

@@ -59,6 +59,8 @@ func TestDetectors(t *testing.T) {
 		{CreditCard, "unknown issuer 9111111111111111", "unknown issuer 9111111111111111"},
 		{CreditCard, "too long 41111111111111111111", "too long 41111111111111111111"},
 		{CreditCard, "mixed 4111-1111 1111-1111", "mixed 4111-1111 1111-1111"},
+		{CreditCard, "seed -4576982950128230565,", "seed -4576982950128230565,"},
+		{CreditCard, "card-4111111111111111", "card-" + R},
 
 		// SSN.
 		{SSN, "ssn 123-45-6789.", "ssn " + R + "."},
@@ -92,6 +94,7 @@ func TestDetectors(t *testing.T) {
 		{Bearer, "authorization: invalid token", "authorization: invalid token"},
 		{Bearer, "Authorization: denied", "Authorization: denied"},
 		{Bearer, "Authorization: Bearer x", "Authorization: Bearer " + R},
+		{Bearer, "map[Accept:[*/*] Authorization:[Bearer abc]]", "map[Accept:[*/*] Authorization:[Bearer " + R + "]]"},
 		{Bearer, "Authorization: CustomAuth k3y-abc", "Authorization: CustomAuth " + R},
 		{Bearer, `Authorization: Digest username="bob", response="6629fae4"` + "\nnext", "Authorization: Digest " + R + "\nnext"},
 		{Bearer, "authorization=AWS4-HMAC-SHA256 Credential=AKIA/x, Signature=fe5f80f7", "authorization=AWS4-HMAC-SHA256 " + R},
@@ -134,7 +137,8 @@ func TestDetectors(t *testing.T) {
 func TestURLParams(t *testing.T) {
 	e := newEngine(&Options{Detectors: []Detector{}})
 	tests := []struct{ in, want string }{
-		{"GET /cb?code=abc&state=xyz", "GET /cb?code=" + R + "&state=xyz"},
+		{"GET /cb?access_token=abc&state=xyz", "GET /cb?access_token=" + R + "&state=xyz"},
+		{"GET /?code=404&next=302", "GET /?code=404&next=302"},
 		{"https://s3/b/o?X-Amz-Signature=deadbeef&X-Amz-Date=1", "https://s3/b/o?X-Amz-Signature=" + R + "&X-Amz-Date=1"},
 		{"https://app/#access_token=t0k&token_type=bearer", "https://app/#access_token=" + R + "&token_type=bearer"},
 		{"/api?TOKEN=a b", "/api?TOKEN=" + R + " b"},
@@ -177,6 +181,24 @@ func TestCustomDetectors(t *testing.T) {
 	for _, tt := range tests {
 		if got := scanWith(tt.d, tt.in); got != tt.want {
 			t.Errorf("%s(%q) = %q, want %q", tt.d.Name(), tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestRedactingTwiceChangesNothingMore(t *testing.T) {
+	for _, opts := range []*Options{{}, {HashKey: []byte("k")}, {Replacement: "***", Detectors: []Detector{Bearer.WithReplacement("<auth>"), Email, URLCredentials}}} {
+		e := newEngine(opts)
+		for _, in := range []string{
+			"Authorization: Bearer abc123", "Authorization:[abc123xyz]", "map[Authorization:[Basic dXNlcjpwYXNz]]",
+			"mail a@b.cd /x?token=t&sig=s", "Authorization: x7Yz-abc", "postgres://u:pw@h/db",
+		} {
+			once, ch := e.scan(in, false)
+			if !ch {
+				t.Errorf("%q: nothing found", in)
+			}
+			if twice, _ := e.scan(once, false); twice != once {
+				t.Errorf("redacting twice: %q -> %q -> %q", in, once, twice)
+			}
 		}
 	}
 }

@@ -13,13 +13,14 @@ import (
 // engine scans text with the configured detectors and rewrites it. It is
 // built once by New and shared, read-only, by every derived handler.
 type engine struct {
-	dets        []Detector
-	need        feature // hints that make at least one built-in detector run
-	always      bool    // a custom detector runs on every text
-	urlCreds    bool    // URLCredentials is on: emails leave URL user parts to it
-	params      *paramSet
-	replacement string
-	hashes      *sync.Pool // of *hasher; nil without a hash key
+	dets         []Detector
+	need         feature // hints that make at least one built-in detector run
+	always       bool    // a custom detector runs on every text
+	urlCreds     bool    // URLCredentials is on: emails leave URL user parts to it
+	params       *paramSet
+	replacement  string
+	replacements []string   // the plain and every detector's own
+	hashes       *sync.Pool // of *hasher; nil without a hash key
 }
 
 func newEngine(o *Options) *engine {
@@ -44,6 +45,12 @@ func newEngine(o *Options) *engine {
 		}
 		if d.kind == kindURLCreds {
 			e.urlCreds = true
+		}
+	}
+	e.replacements = []string{e.replacement}
+	for _, d := range e.dets {
+		if d.replacement != "" && !slices.Contains(e.replacements, d.replacement) {
+			e.replacements = append(e.replacements, d.replacement)
 		}
 	}
 	params := o.URLParams
@@ -97,10 +104,55 @@ func (e *engine) scanSlow(s string, f feature, query bool) (string, bool) {
 	if e.params != nil && (query || f&(fQuery|fEq) == fQuery|fEq) {
 		spans = findParams(spans, s, e.params, query)
 	}
-	if len(spans) == 0 {
+	// What an earlier redaction wrote is not a secret: dropping spans inside
+	// a replacement makes redacting twice (two stages, or a record logged
+	// again) change nothing more.
+	kept := spans[:0]
+	for _, sp := range spans {
+		if !e.insideReplacement(s, sp) {
+			kept = append(kept, sp)
+		}
+	}
+	if len(kept) == 0 {
 		return s, false
 	}
-	return e.rewrite(s, spans), true
+	return e.rewrite(s, kept), true
+}
+
+// insideReplacement reports whether sp lies within a replacement that is
+// already in s.
+func (e *engine) insideReplacement(s string, sp span) bool {
+	for _, r := range e.replacements {
+		lo := max(0, sp.end-len(r))
+		hi := min(len(s), sp.start+len(r))
+		if hi-lo < len(r) {
+			continue
+		}
+		if i := strings.Index(s[lo:hi], r); i >= 0 && lo+i <= sp.start && sp.end <= lo+i+len(r) {
+			return true
+		}
+	}
+	if e.hashes != nil {
+		const n = len(hashPrefix) + hashHexLen + 1
+		for st := max(0, sp.end-n); st <= sp.start && st+n <= len(s); st++ {
+			if isHashReplacement(s[st : st+n]) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func isHashReplacement(t string) bool {
+	if !strings.HasPrefix(t, hashPrefix) || t[len(t)-1] != ']' {
+		return false
+	}
+	for i := len(hashPrefix); i < len(t)-1; i++ {
+		if !isDigit(t[i]) && (t[i] < 'a' || t[i] > 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // rewrite replaces spans in s, merging the ones that overlap.

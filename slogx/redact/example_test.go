@@ -44,7 +44,7 @@ func ExampleNew_nested() {
 		Password string
 		Answer   string `redact:"true"`
 	}
-	u, _ := url.Parse("https://app.example.com/cb?code=xyz&state=42")
+	u, _ := url.Parse("https://app.example.com/cb?access_token=xyz&state=42")
 	logger := slog.New(redact.New(stdout(), nil)).With("session", "s3cr3t")
 
 	logger.WithGroup("req").Info("login",
@@ -54,7 +54,7 @@ func ExampleNew_nested() {
 		"dsn", "postgres://app:pa55@db:5432/app",
 	)
 	// Output:
-	// {"level":"INFO","msg":"login","session":"[REDACTED]","req":{"login":{"User":"alice","Password":"[REDACTED]","Answer":"[REDACTED]"},"headers":{"Accept":"*/*","Authorization":"[REDACTED]"},"callback":"https://app.example.com/cb?code=[REDACTED]&state=42","dsn":"postgres://app:[REDACTED]@db:5432/app"}}
+	// {"level":"INFO","msg":"login","session":"[REDACTED]","req":{"login":{"User":"alice","Password":"[REDACTED]","Answer":"[REDACTED]"},"headers":{"Accept":"*/*","Authorization":"[REDACTED]"},"callback":"https://app.example.com/cb?access_token=[REDACTED]&state=42","dsn":"postgres://app:[REDACTED]@db:5432/app"}}
 }
 
 func ExampleMiddleware() {

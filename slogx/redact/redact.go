@@ -32,11 +32,12 @@ func DefaultKeys() []string {
 // DefaultURLParams returns the query parameters whose values are scrubbed
 // unless [Options.URLParams] says otherwise, in a new slice that the caller
 // may extend. They carry credentials in OAuth redirects and in signed
-// S3 and GCS URLs.
+// S3 and GCS URLs. OAuth's "code" is not among them, because "code" in most
+// query strings is a status or a country; add it where callbacks are logged.
 func DefaultURLParams() []string {
 	return []string{
 		"token", "access_token", "refresh_token", "id_token", "password", "secret",
-		"client_secret", "signature", "sig", "api_key", "apikey", "key", "code",
+		"client_secret", "signature", "sig", "api_key", "apikey", "key",
 		"X-Amz-Signature", "X-Amz-Credential", "X-Amz-Security-Token", "X-Goog-Signature",
 		"X-Goog-Credential",
 	}

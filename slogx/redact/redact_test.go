@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"strings"
 	"sync"
@@ -93,6 +94,9 @@ func TestWhereItLooks(t *testing.T) {
 		{"map", func(l *slog.Logger) {
 			l.Info("m", "m", map[string]any{"id": 1, "Authorization": "Basic x", "note": "to a@b.cd"})
 		}, `{"level":"INFO","msg":"m","m":{"Authorization":"[REDACTED]","id":1,"note":"to [REDACTED]"}}`},
+		{"http header", func(l *slog.Logger) {
+			l.Info("m", "h", http.Header{"Authorization": {"Bearer abc"}, "Accept": {"*/*"}})
+		}, `{"level":"INFO","msg":"m","h":{"Accept":["*/*"],"Authorization":["[REDACTED]"]}}`},
 		{"slice", func(l *slog.Logger) { l.Info("m", "s", []string{"ok", "AKIAIOSFODNN7EXAMPLE"}) },
 			`{"level":"INFO","msg":"m","s":["ok","[REDACTED]"]}`},
 		{"struct", func(l *slog.Logger) {

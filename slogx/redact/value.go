@@ -471,6 +471,11 @@ func (w *walker) mask(t reflect.Type, secret reflect.Value) reflect.Value {
 		np := reflect.New(t.Elem())
 		np.Elem().SetString(repl)
 		return np
+	case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.String:
+		// http.Header and the like: one replacement stands for the list.
+		ns := reflect.MakeSlice(t, 1, 1)
+		ns.Index(0).SetString(repl)
+		return ns
 	}
 	return reflect.Zero(t)
 }
