@@ -136,6 +136,12 @@ type Config struct {
 	IdleConnTimeout time.Duration
 }
 
+// Validate reports every problem with c, as New would.
+func (c Config) Validate() error {
+	_, err := c.withDefaults()
+	return err
+}
+
 // withDefaults validates c and returns it with defaults filled in.
 func (c Config) withDefaults() (Config, error) {
 	var errs []error

@@ -126,7 +126,6 @@ func (snd *sender) deliver(n int) {
 			s.bytes.Add(uint64(len(snd.raw)))
 			s.wireBytes.Add(uint64(len(body)))
 			s.delivered.Add(uint64(n))
-			s.progress.broadcast()
 			return
 		case status == 0 || retryable(status): // status 0: no answer (network error, timeout)
 			e.fails++
@@ -146,7 +145,6 @@ func (snd *sender) deliver(n int) {
 			s.setLastError(err)
 			s.dropRejected.Add(uint64(n))
 			snd.copyToFallback(fmt.Sprintf("%d records rejected by %s; they follow", n, e.url), err)
-			s.progress.broadcast()
 			return
 		}
 	}

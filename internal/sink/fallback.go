@@ -19,7 +19,6 @@ func (snd *sender) spill(n int, reason string) {
 	}
 	s.setLastError(err)
 	s.spilled.Add(uint64(n))
-	s.progress.broadcast()
 }
 
 // copyToFallback writes a summary line and the records in snd.raw to the

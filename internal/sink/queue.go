@@ -97,10 +97,10 @@ func putRec(b *[]byte) {
 	recPools[classOf(n)].Put(b)
 }
 
-// notifier wakes every goroutine waiting for progress: Flush callers
-// waiting for their records to be resolved and producers blocked on a full
-// queue. A waiter takes the channel, re-checks its condition, then waits;
-// broadcast closes the channel, so no wake-up is lost in between.
+// notifier wakes every producer blocked on a full queue (Overflow Block)
+// when the sender makes room. A waiter takes the channel, re-checks its
+// condition, then waits; broadcast closes the channel, so no wake-up is
+// lost in between.
 type notifier struct {
 	mu sync.Mutex
 	ch chan struct{}

@@ -17,6 +17,9 @@ type sender struct {
 	timer      *time.Timer
 	closing    bool  // Close was called; s.deadline is valid
 	lastReqErr error // the latest failed request, for spill summaries
+	taken      uint64
+	waiters    []flushWaiter
+	poll       *time.Timer // re-checks waiters whose records are still being pushed
 }
 
 func newSender(s *Sink) (*sender, error) {
@@ -29,36 +32,84 @@ func newSender(s *Sink) (*sender, error) {
 		pending: make([]*[]byte, 0, s.cfg.BatchSize),
 		comp:    comp,
 		timer:   time.NewTimer(time.Hour),
+		poll:    time.NewTimer(time.Hour),
 	}
 	snd.timer.Stop()
+	snd.poll.Stop()
 	for _, e := range s.cfg.Endpoints {
 		snd.endpoints = append(snd.endpoints, &endpoint{url: e})
 	}
 	return snd, nil
 }
 
+// flushWaiter is a Flush call waiting for the sender to have taken mark
+// records.
+type flushWaiter struct {
+	mark uint64
+	ch   chan struct{}
+}
+
 func (snd *sender) run() {
 	s := snd.s
 	defer close(s.done)
 	defer snd.comp.close()
+	defer snd.releaseWaiters(true)
 	tick := time.NewTicker(s.cfg.FlushInterval)
 	defer tick.Stop()
 	for {
 		force := false
+		var poll <-chan time.Time
+		if len(snd.waiters) > 0 {
+			// Only reached when a waiter's records are claimed in the ring
+			// but not yet published by their producer: a matter of
+			// nanoseconds, so look again very soon.
+			snd.poll.Reset(100 * time.Microsecond)
+			poll = snd.poll.C
+		}
 		select {
 		case <-s.wake:
 		case <-tick.C:
 			force = true
+		case ch := <-s.flushReq:
+			// Everything queued now is ahead of this mark, including
+			// records whose push is in progress (Len counts claimed
+			// slots). Records a producer is still deciding about are
+			// concurrent with the Flush and need not be waited for.
+			mark := snd.taken + uint64(len(snd.pending)) + uint64(s.ring.Len())
+			snd.waiters = append(snd.waiters, flushWaiter{mark: mark, ch: ch})
+		case <-poll:
 		case <-s.closeCh:
 			snd.shutdown()
 			return
 		}
-		for snd.sendOne(force || s.flushing.Load() > 0) {
+		if poll != nil {
+			snd.poll.Stop()
+		}
+		force = force || len(snd.waiters) > 0
+		for snd.sendOne(force) {
+			snd.releaseWaiters(false)
 			if s.Closed() {
 				break
 			}
 		}
+		snd.releaseWaiters(false)
 	}
+}
+
+// releaseWaiters answers the Flush calls whose records have all been taken
+// and resolved (a batch is resolved before the next one is taken), or all
+// of them when the sender exits.
+func (snd *sender) releaseWaiters(all bool) {
+	kept := snd.waiters[:0]
+	for _, w := range snd.waiters {
+		if all || snd.taken >= w.mark {
+			close(w.ch)
+		} else {
+			kept = append(kept, w)
+		}
+	}
+	clear(snd.waiters[len(kept):])
+	snd.waiters = kept
 }
 
 // sendOne builds and delivers one batch. Unless force is set it sends only a
@@ -107,8 +158,10 @@ func (snd *sender) build(k int) {
 	clear(snd.pending[n:])
 	snd.pending = snd.pending[:n]
 	snd.raw = raw
+	snd.taken += uint64(k)
+	s.taken.Store(snd.taken) // before the word is lowered: see Stats
 	s.res.sub(release)
-	s.progress.broadcast() // room for blocked producers
+	s.room.broadcast() // room for blocked producers
 }
 
 // shutdown runs after Close: it sends everything queued until the close
@@ -116,7 +169,7 @@ func (snd *sender) build(k int) {
 func (snd *sender) shutdown() {
 	s := snd.s
 	snd.closing = true
-	defer s.progress.broadcast()
+	defer s.room.broadcast()
 	for spins := 0; ; {
 		if time.Now().After(s.deadline) {
 			snd.spillRest()

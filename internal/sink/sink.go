@@ -63,19 +63,23 @@ type Sink struct {
 	queueSize, queueBytes int
 	wakeCount, wakeBytes  int
 
-	wake     chan struct{} // cap 1: a full batch is waiting, or a Flush started
-	closeCh  chan struct{} // closed by Close
-	done     chan struct{} // closed when the sender has exited
-	progress notifier      // records resolved or room made
+	wake     chan struct{}      // cap 1: a full batch is waiting
+	flushReq chan chan struct{} // Flush asks the sender for a mark
+	closeCh  chan struct{}      // closed by Close
+	done     chan struct{}      // closed when the sender has exited
+	room     notifier           // room made in the queue, for Block
 
-	flushing  atomic.Int32
 	closeOnce sync.Once
 	closeErr  error
 	deadline  time.Time // set by Close before closeCh is closed
 
-	accepted, delivered, retried         atomic.Uint64
+	// Counters. There is no "accepted" counter on the hot path: Accepted
+	// is derived (see Stats), which saves Enqueue an atomic add.
+	taken                                atomic.Uint64 // records the sender moved from the queue into batches
+	delivered, retried                   atomic.Uint64
 	dropFull, dropRejected, dropTooLarge atomic.Uint64
-	spilled, truncated, local            atomic.Uint64
+	spilled, spilledLate                 atomic.Uint64 // spilledLate: after Close, never queued
+	truncated, local                     atomic.Uint64
 	batches, bytes, wireBytes            atomic.Uint64
 
 	errMu     sync.Mutex
@@ -103,6 +107,7 @@ func New(cfg Config) (*Sink, error) {
 		wakeCount:  cfg.BatchSize,
 		wakeBytes:  cfg.MaxBatchBytes,
 		wake:       make(chan struct{}, 1),
+		flushReq:   make(chan chan struct{}),
 		closeCh:    make(chan struct{}),
 		done:       make(chan struct{}),
 	}
@@ -143,10 +148,8 @@ func New(cfg Config) (*Sink, error) {
 // was dropped and counted, and ErrClosed after Close, when the record has
 // been written to the fallback instead.
 func (s *Sink) Enqueue(line []byte) error {
-	s.accepted.Add(1)
 	if len(line) > s.queueBytes {
 		s.dropTooLarge.Add(1)
-		s.progress.broadcast()
 		return ErrTooLarge
 	}
 	b := getRec(len(line))
@@ -187,7 +190,7 @@ func (s *Sink) enqueueSlow(b *[]byte, delta uint64) error {
 		timer := time.NewTimer(s.cfg.BlockTimeout)
 		defer timer.Stop()
 		for {
-			ch := s.progress.wait()
+			ch := s.room.wait()
 			if s.tryReserve(b, delta) {
 				return nil
 			}
@@ -209,7 +212,6 @@ func (s *Sink) enqueueSlow(b *[]byte, delta uint64) error {
 	}
 	putRec(b)
 	s.dropFull.Add(1)
-	s.progress.broadcast()
 	return ErrQueueFull
 }
 
@@ -217,18 +219,15 @@ func (s *Sink) enqueueSlow(b *[]byte, delta uint64) error {
 func (s *Sink) spillLate(b *[]byte) error {
 	s.writeFallback(nil, *b)
 	putRec(b)
-	s.spilled.Add(1)
-	s.progress.broadcast()
+	s.spilledLate.Add(1)
 	return ErrClosed
 }
 
 // DropTooLarge counts a record the face could not make small enough to
 // send. It is accepted and dropped at once.
 func (s *Sink) DropTooLarge(err error) {
-	s.accepted.Add(1)
 	s.dropTooLarge.Add(1)
 	s.setLastError(err)
-	s.progress.broadcast()
 }
 
 // CountTruncated counts a record the face shortened before enqueueing it.
@@ -245,38 +244,37 @@ func (s *Sink) kick() {
 	}
 }
 
-func (s *Sink) resolved() uint64 {
-	return s.delivered.Load() + s.dropFull.Load() + s.dropRejected.Load() +
-		s.dropTooLarge.Load() + s.spilled.Load()
-}
-
-// Flush sends every record accepted before the call and waits until each is
-// resolved: delivered, or dropped or spilled and counted. It returns
+// Flush sends every record queued before the call and waits until each
+// is resolved: delivered, or dropped or spilled and counted. It returns
 // ctx.Err() if ctx ends first (the records stay queued and are sent later),
-// and ErrClosed if the sink is closed.
+// and ErrClosed if the sink is closed first.
+//
+// The sender, which takes records out of the queue in order, answers the
+// request with a mark: the number of records it has taken so far plus those
+// queued now. Flush returns once it has taken and resolved that many.
 func (s *Sink) Flush(ctx context.Context) error {
-	target := s.accepted.Load()
-	select {
-	case <-s.closeCh:
+	if s.Closed() {
 		return ErrClosed
-	default:
 	}
-	s.flushing.Add(1)
-	defer s.flushing.Add(-1)
-	s.kick()
-	for {
-		ch := s.progress.wait()
-		if s.resolved() >= target {
-			return nil
-		}
+	w := make(chan struct{})
+	select {
+	case s.flushReq <- w:
+	case <-s.done:
+		return ErrClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case <-w:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-s.done:
+		// The sender answers every request it took before it exits.
 		select {
-		case <-ch:
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-s.done:
-			if s.resolved() >= target {
-				return nil
-			}
+		case <-w:
+			return nil
+		default:
 			return ErrClosed
 		}
 	}
@@ -335,21 +333,28 @@ func (s *Sink) summary() error {
 
 // Stats returns the current counters.
 func (s *Sink) Stats() Stats {
+	// Every accepted record is counted once: queued (in the reservation
+	// word until batched), taken into a batch, dropped before queueing, or
+	// spilled after Close without queueing. taken is raised before the
+	// word is lowered, so a concurrent reading may count a record twice but
+	// never misses one.
+	queued := resCount(s.res.load())
+	late := s.spilledLate.Load()
 	st := Stats{
-		Accepted:         s.accepted.Load(),
 		Delivered:        s.delivered.Load(),
 		Retried:          s.retried.Load(),
 		DroppedQueueFull: s.dropFull.Load(),
 		DroppedRejected:  s.dropRejected.Load(),
 		DroppedTooLarge:  s.dropTooLarge.Load(),
-		Spilled:          s.spilled.Load(),
+		Spilled:          s.spilled.Load() + late,
 		Truncated:        s.truncated.Load(),
 		Local:            s.local.Load(),
 		Batches:          s.batches.Load(),
 		Bytes:            s.bytes.Load(),
 		WireBytes:        s.wireBytes.Load(),
-		Queued:           resCount(s.res.load()),
+		Queued:           queued,
 	}
+	st.Accepted = s.taken.Load() + uint64(queued) + st.DroppedQueueFull + st.DroppedTooLarge + late
 	s.errMu.Lock()
 	st.LastError, st.LastErrorAt = s.lastErr, s.lastErrAt
 	s.errMu.Unlock()

@@ -125,11 +125,11 @@ func TestFlushIntervalSendsPartialBatch(t *testing.T) {
 	e := newEndpointServer(t)
 	cfg := testConfig(nil, e.URL())
 	cfg.FlushInterval = 50 * time.Millisecond
+	start := time.Now() // the interval timer starts in New
 	s := mustNew(t, cfg)
-	start := time.Now()
 	s.Enqueue(line(1))
 	eventually(t, 10*time.Second, "the interval flush", func() bool { return len(e.requests()) == 1 })
-	if d := e.requests()[0].at.Sub(start); d < 40*time.Millisecond {
+	if d := e.requests()[0].at.Sub(start); d < 50*time.Millisecond {
 		t.Errorf("a partial batch went out after %v, before the 50ms interval", d)
 	}
 }
@@ -349,15 +349,13 @@ func TestEndpointRotation(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// Paced so that the bad endpoint's backoff passes now and then.
-	deadline := time.Now().Add(300 * time.Millisecond)
-	for time.Now().Before(deadline) {
+	// Batch after batch, until the failing endpoint has been tried again
+	// after its backoff a few times.
+	eventually(t, 10*time.Second, "the failing endpoint to be retried after its backoff", func() bool {
 		send(10)
-	}
+		return len(bad.requests()) >= 3
+	})
 	badTries := len(bad.requests())
-	if badTries < 2 {
-		t.Errorf("the failing endpoint was tried %d times; it must be retried after its backoff", badTries)
-	}
 	st := s.Stats()
 	if st.Delivered != st.Accepted || int(st.Batches) != len(good.requests()) {
 		t.Errorf("stats %+v, good endpoint got %d requests", st, len(good.requests()))
@@ -400,8 +398,8 @@ func TestBudgetExhaustedSpills(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := s.Stats()
-	if st.Spilled != 5 || st.Delivered != 0 || st.Retried == 0 {
-		t.Errorf("stats = %+v", st)
+	if st.Spilled != 5 || st.Delivered != 0 || st.Retried != uint64(len(e.requests())-1) {
+		t.Errorf("stats = %+v after %d requests", st, len(e.requests()))
 	}
 	if st.LastError == nil || !strings.Contains(st.LastError.Error(), "retry budget 150ms exhausted") || !strings.Contains(st.LastError.Error(), "status 503") {
 		t.Errorf("LastError = %v", st.LastError)
@@ -437,7 +435,7 @@ func TestCloseTimeoutSpills(t *testing.T) {
 	start := time.Now()
 	err := s.Close()
 	took := time.Since(start)
-	if took > cfg.CloseTimeout+500*time.Millisecond {
+	if took > cfg.CloseTimeout+time.Second {
 		t.Errorf("Close took %v with CloseTimeout %v", took, cfg.CloseTimeout)
 	}
 	if err == nil || !strings.Contains(err.Error(), "95 of 95 records not delivered") || !strings.Contains(err.Error(), "95 written to the fallback") {
@@ -487,7 +485,7 @@ func TestQueueFull(t *testing.T) {
 			t.Fatalf("Enqueue on a full queue = %v, want ErrQueueFull", err)
 		}
 	}
-	if d := time.Since(start); d > 100*time.Millisecond {
+	if d := time.Since(start); d > time.Second {
 		t.Errorf("dropping took %v; it must not wait", d)
 	}
 	st := s.Stats()
@@ -720,5 +718,39 @@ func TestSizeClasses(t *testing.T) {
 			t.Errorf("getRec(%d): len %d cap %d, want 0, %d", tt.n, len(*b), cap(*b), tt.cap)
 		}
 		putRec(b)
+	}
+}
+
+// TestFlushWaitsForItsOwnRecords: Flush returns when the records queued
+// before it are resolved, not when as many other records have been
+// resolved (e.g. dropped on a full queue meanwhile).
+func TestFlushWaitsForItsOwnRecords(t *testing.T) {
+	e := newEndpointServer(t)
+	e.holdRequests()
+	cfg := testConfig(nil, e.URL())
+	cfg.QueueSize, cfg.BatchSize, cfg.FlushInterval = 10, 5, time.Hour
+	s := mustNew(t, cfg)
+	for i := range 5 {
+		s.Enqueue(line(i))
+	}
+	eventually(t, 10*time.Second, "the first batch in flight", func() bool { return len(e.requests()) == 1 })
+	for i := range 10 {
+		s.Enqueue(line(10 + i))
+	}
+	flushed := make(chan Stats)
+	go func() {
+		if err := s.Flush(context.Background()); err != nil {
+			t.Error(err)
+		}
+		flushed <- s.Stats()
+	}()
+	for i := range 100 {
+		if err := s.Enqueue(line(100 + i)); !errors.Is(err, ErrQueueFull) {
+			t.Fatalf("Enqueue = %v, want ErrQueueFull", err)
+		}
+	}
+	e.release()
+	if st := <-flushed; st.Delivered != 15 {
+		t.Errorf("Flush returned with %d records delivered, want all 15 queued before it (%+v)", st.Delivered, st)
 	}
 }
