@@ -154,6 +154,9 @@ func TestURLParams(t *testing.T) {
 	if got, _ := e.scan("sig=abc&x=1", true); got != "sig="+R+"&x=1" {
 		t.Errorf("raw query: got %q", got)
 	}
+	if got, _ := e.scan("sig=x", true); got != "sig="+R {
+		t.Errorf("short raw query: got %q", got)
+	}
 }
 
 func TestCustomDetectors(t *testing.T) {

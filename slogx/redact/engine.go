@@ -21,6 +21,9 @@ type engine struct {
 	replacement  string
 	replacements []string   // the plain and every detector's own
 	hashes       *sync.Pool // of *hasher; nil without a hash key
+	// minLen is the shortest text a detector can find anything in: six
+	// bytes ("a@b.co", "?sig=x") for the built-ins, one with custom ones.
+	minLen int
 }
 
 func newEngine(o *Options) *engine {
@@ -46,6 +49,10 @@ func newEngine(o *Options) *engine {
 		if d.kind == kindURLCreds {
 			e.urlCreds = true
 		}
+	}
+	e.minLen = 6
+	if e.always {
+		e.minLen = 1
 	}
 	e.replacements = []string{e.replacement}
 	for _, d := range e.dets {
@@ -78,7 +85,7 @@ const maxSpans = 8
 // query is set, s is a raw URL query or fragment whose first parameter
 // needs no '?' in front.
 func (e *engine) scan(s string, query bool) (string, bool) {
-	if len(s) == 0 {
+	if len(s) == 0 || len(s) < e.minLen && !query {
 		return s, false
 	}
 	var f feature

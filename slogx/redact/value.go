@@ -75,6 +75,16 @@ func (c *config) attr(a slog.Attr, path []string, depth int) (slog.Attr, bool) {
 			v, changed = slog.GroupValue(out...), true
 		}
 	case slog.KindAny:
+		if err, ok := v.Any().(error); ok && printsOnlyError(err) {
+			// The common case, without the walker: an error is printed
+			// as its text.
+			if t, ok := callString(err.Error); ok {
+				if s, ch := c.eng.scan(t, false); ch {
+					v, changed = slog.StringValue(s), true
+				}
+			}
+			break
+		}
 		sub := path
 		if a.Key != "" && len(c.keys.dotted) > 0 {
 			sub = append(path[:len(path):len(path)], a.Key)
@@ -100,6 +110,16 @@ func isEmptyText(v reflect.Value) bool {
 		v = v.Elem()
 	}
 	return v.Kind() == reflect.String && v.Len() == 0
+}
+
+// printsOnlyError reports whether every handler prints err as its Error
+// text: it neither marshals itself nor is a TextMarshaler.
+func printsOnlyError(err error) bool {
+	if _, ok := err.(json.Marshaler); ok {
+		return false
+	}
+	_, ok := err.(encoding.TextMarshaler)
+	return !ok
 }
 
 // wholeValue returns the replacement for a value matched by its key. Its
