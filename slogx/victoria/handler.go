@@ -1,0 +1,143 @@
+package victoria
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"go.slogx.dev/internal/ctxattrs"
+	"go.slogx.dev/internal/ndjson"
+	"go.slogx.dev/internal/sink"
+)
+
+// Errors returned by [Handler.Handle]. Each one refers to a record that was
+// counted in [Stats] or written to the fallback, never lost silently.
+// [slog.Logger] ignores them; they are for code that calls Handle directly.
+var (
+	// ErrQueueFull: the queue was full and the record was dropped.
+	ErrQueueFull = sink.ErrQueueFull
+	// ErrTooLarge: the record could not be shortened below MaxLineBytes.
+	ErrTooLarge = sink.ErrTooLarge
+	// ErrClosed: the handler is closed; the record went to the fallback.
+	ErrClosed = sink.ErrClosed
+)
+
+// Handler is a [slog.Handler] that ships records to VictoriaLogs. Create one
+// with [New]; it and every handler derived from it with WithAttrs or
+// WithGroup share one queue and one sender, so Flush, Close and Stats on
+// any of them act on all.
+type Handler struct {
+	enc *ndjson.Encoder
+	c   *shared
+}
+
+// shared is what derived handlers share.
+type shared struct {
+	sink    *sink.Sink
+	level   slog.Leveler
+	maxLine int
+	root    *ndjson.Encoder // no WithAttrs, no groups: the last resort of truncation
+}
+
+// New returns a handler for opts and starts its sender. A bad option is
+// reported here, with every problem found, rather than at log time.
+func New(opts Options) (*Handler, error) {
+	cfg, err := opts.config()
+	if err != nil {
+		// Report the sink's objections too, so one run shows every
+		// problem; a placeholder stands in for endpoints that failed here.
+		sc := cfg.sink
+		if len(sc.Endpoints) == 0 {
+			sc.Endpoints = []string{defaultURL}
+		}
+		return nil, fmt.Errorf("victoria: bad options: %w", errors.Join(err, sc.Validate()))
+	}
+	s, err := sink.New(cfg.sink)
+	if err != nil {
+		return nil, fmt.Errorf("victoria: bad options: %w", err)
+	}
+	// slog's key names: the requests say _msg_field=msg&_time_field=time.
+	enc := ndjson.New(ndjson.Options{AddSource: opts.AddSource, ReplaceAttr: opts.ReplaceAttr})
+	level := opts.Level
+	if level == nil {
+		level = slog.LevelInfo
+	}
+	return &Handler{
+		enc: enc,
+		c:   &shared{sink: s, level: level, maxLine: cfg.maxLine, root: enc},
+	}, nil
+}
+
+// Enabled reports whether the handler handles records at the given level:
+// those at or above Options.Level (default [slog.LevelInfo]).
+func (h *Handler) Enabled(_ context.Context, level slog.Level) bool {
+	return level >= h.c.level.Level()
+}
+
+// WithAttrs returns a handler whose records carry attrs, encoded once here.
+// If attrs holds [go.slogx.dev/slogx.LocalOnly], no record of the new handler is sent.
+func (h *Handler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return &Handler{enc: h.enc.WithAttrs(attrs), c: h.c}
+}
+
+// WithGroup returns a handler that puts later attributes in group name;
+// VictoriaLogs stores them as fields "name.key".
+func (h *Handler) WithGroup(name string) slog.Handler {
+	return &Handler{enc: h.enc.WithGroup(name), c: h.c}
+}
+
+// Handle encodes r and queues it for sending; it never waits on the
+// network. Host-local records ([go.slogx.dev/slogx.LocalOnly] on the record, its context
+// or the handler) are counted in Stats.Local and not sent.
+//
+// It returns nil when the record was queued, and otherwise one of
+// [ErrQueueFull], [ErrTooLarge] or [ErrClosed], with the record counted.
+func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
+	ctxAttrs, local := ctxattrs.From(ctx)
+	if local || h.enc.Local() || recordIsLocal(&r) {
+		h.c.sink.CountLocal()
+		return nil
+	}
+	buf := ndjson.GetBuffer()
+	*buf = h.enc.AppendRecord(*buf, &r, ctxAttrs)
+	var err error
+	if len(*buf) > h.c.maxLine {
+		err = h.handleLong(buf, &r, ctxAttrs)
+	} else {
+		err = h.c.sink.Enqueue(*buf)
+	}
+	ndjson.PutBuffer(buf)
+	return err
+}
+
+// Flush sends every record logged before the call and waits until each is
+// delivered, or dropped or written to the fallback and counted. If ctx ends
+// first it returns ctx.Err(); the records stay queued. After Close it
+// returns [ErrClosed].
+func (h *Handler) Flush(ctx context.Context) error { return h.c.sink.Flush(ctx) }
+
+// Close stops the handler: it delivers what is queued within
+// Options.CloseTimeout, writes what is left to Options.Fallback, and returns
+// when its goroutine has exited. The error, if any, summarises every record
+// the handler accepted but did not deliver over its life. Later calls return
+// the same. Records logged after Close go to the fallback.
+func (h *Handler) Close() error { return h.c.sink.Close() }
+
+// Stats returns the handler's counters, shared by all derived handlers.
+func (h *Handler) Stats() Stats { return statsFrom(h.c.sink.Stats()) }
+
+// recordIsLocal is ctxattrs.RecordIsLocal without copying the record, which
+// is a measurable part of Handle's cost.
+func recordIsLocal(r *slog.Record) bool {
+	local := false
+	r.Attrs(func(a slog.Attr) bool {
+		// The marker has the empty key: one length test rules out the rest.
+		if a.Key == "" && ctxattrs.IsLocalOnly(a) {
+			local = true
+			return false
+		}
+		return true
+	})
+	return local
+}

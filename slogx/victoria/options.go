@@ -1,0 +1,450 @@
+package victoria
+
+import (
+	"crypto/tls"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/valyala/fasthttp"
+
+	"go.slogx.dev/internal/sink"
+)
+
+// Options configures a [Handler]. The zero value sends to a VictoriaLogs
+// node on localhost with the defaults below; every default is chosen so
+// that a zero field is the right choice for most programs.
+type Options struct {
+	// URL is the base URL of a VictoriaLogs node, e.g.
+	// "http://victorialogs:9428" or "https://logs.example.com/vl" behind a
+	// proxy; "/insert/jsonline" is appended. User info in the URL
+	// (https://user:pass@host) is sent as basic auth.
+	//
+	// Default: "http://localhost:9428", VictoriaLogs' own default address,
+	// used only when URLs is empty too.
+	URL string
+
+	// URLs are several nodes that accept inserts, typically the insert
+	// (front) nodes of a VictoriaLogs cluster. Batches go to the healthy
+	// ones in turn; a node that fails is skipped until its backoff has
+	// passed, and then tried again. URL, if set, is added in front of them.
+	URLs []string
+
+	// StreamFields names the fields that identify a log stream
+	// (VictoriaLogs' _stream_fields), e.g. "service", "host". Fields inside
+	// groups are named with dots, as VictoriaLogs flattens them ("http.method").
+	//
+	// Default: none, so every record goes to the one stream {}. Choose a few
+	// fields with few distinct values.
+	StreamFields []string
+
+	// ExtraFields are added to every record by the server (extra_fields),
+	// e.g. {"env": "prod"}. Keys and values must not contain ','; keys must
+	// not contain '='.
+	ExtraFields map[string]string
+
+	// IgnoreFields are dropped by the server (ignore_fields).
+	IgnoreFields []string
+
+	// AccountID and ProjectID select the tenant. Default 0:0, the tenant
+	// VictoriaLogs uses when none is given.
+	AccountID, ProjectID uint32
+
+	// Headers are added to every request, e.g. for a proxy in front of
+	// VictoriaLogs. Content-Type, Content-Encoding, Content-Length, Host
+	// and (when Username or BearerToken is set) Authorization are the
+	// handler's and may not be set here.
+	Headers map[string]string
+
+	// Username and Password are sent as HTTP basic auth.
+	Username, Password string
+
+	// BearerToken is sent as "Authorization: Bearer <token>".
+	BearerToken string
+
+	// TLSConfig is used for https URLs. Default: nil, Go's defaults
+	// (system roots, TLS 1.2 or later).
+	TLSConfig *tls.Config
+
+	// Level, AddSource and ReplaceAttr are as in [slog.HandlerOptions].
+	// Level defaults to slog.LevelInfo. ReplaceAttr must keep the keys
+	// "time" and "msg", which the handler tells VictoriaLogs to read as
+	// _time and _msg.
+	Level       slog.Leveler
+	AddSource   bool
+	ReplaceAttr func(groups []string, a slog.Attr) slog.Attr
+
+	// MaxLineBytes is the longest record, newline included, that is sent
+	// as it is. A longer one is shortened and marked: see [TruncatedKey].
+	//
+	// Default: 256 KiB, VictoriaLogs' -insert.maxLineSizeBytes, above which
+	// the server drops a line with only a warning in its own log. Set it to
+	// match the server's flag if that was changed. Minimum 1 KiB.
+	MaxLineBytes int
+
+	// BatchSize is the most records per request.
+	//
+	// Default: 1000. Large enough that per-request costs (headers, a round
+	// trip, the server's per-request work) are noise, small enough that a
+	// failed request resends little. A batch is sent when it is full, when
+	// MaxBatchBytes is reached, or after FlushInterval.
+	BatchSize int
+
+	// MaxBatchBytes bounds a request body before compression. A single
+	// record larger than this is sent alone.
+	//
+	// Default: 1 MiB, which compresses to about 100 KiB: quick to send and
+	// to retry, and far below any proxy's body limit.
+	MaxBatchBytes int
+
+	// FlushInterval is the longest a record waits in a partial batch.
+	//
+	// Default: 1 s, as OpenTelemetry's batch processor: logs show up in
+	// queries promptly, and a quiet program sends at most one request a
+	// second.
+	FlushInterval time.Duration
+
+	// QueueSize bounds the records waiting to be sent, QueueBytes the
+	// memory they hold (each record holds a buffer of at most twice its
+	// size). When either is reached, Overflow decides.
+	//
+	// Defaults: 100,000 records, as the Python victorialogs-handler,
+	// enough for a minute and a half at over a thousand records a second
+	// when the server is away; and 64 MiB, so that big records cannot make
+	// that queue use unbounded memory. Maximum 4,194,304 records and 64 GiB.
+	QueueSize  int
+	QueueBytes int
+
+	// Overflow decides what a log call does when the queue is full.
+	// Default: [DropNewest], which never waits.
+	Overflow Overflow
+
+	// BlockTimeout bounds the wait with Overflow [Block]. Default: 100 ms,
+	// long enough to ride out a burst, short enough that a dead server
+	// cannot stall the program for long.
+	BlockTimeout time.Duration
+
+	// Compression compresses request bodies. Default: [Zstd].
+	Compression Compression
+
+	// RequestTimeout bounds one request, from sending it to reading the
+	// answer. A request that times out is retried (and, if the server did
+	// store it, stored twice: see the package documentation).
+	//
+	// Default: 10 s. A healthy server answers a batch in milliseconds; ten
+	// seconds tells a stuck one from a busy one.
+	RequestTimeout time.Duration
+
+	// Retry is the retry policy for failed requests.
+	Retry RetryPolicy
+
+	// Fallback receives, as NDJSON, the records that could not be
+	// delivered: those left when Close times out, those whose retry budget
+	// ran out, those the server rejected, and those logged after Close.
+	// Each group is preceded by a summary line.
+	//
+	// Default: os.Stderr, where a container's logs are collected anyway.
+	Fallback io.Writer
+
+	// CloseTimeout bounds Close: it delivers what is queued until then and
+	// writes the rest to Fallback.
+	//
+	// Default: 5 s, inside the 10 s that Kubernetes and systemd give a
+	// process between SIGTERM and SIGKILL by default, with room for the
+	// rest of a program's shutdown.
+	CloseTimeout time.Duration
+}
+
+// RetryPolicy is the retry policy for failed requests. Network errors
+// (refused, reset, timeout), 408, 429 and 5xx answers are retried; other
+// answers mean the server rejected the batch.
+type RetryPolicy struct {
+	// MinBackoff is the wait after a node's first failure; it doubles with
+	// each further failure up to MaxBackoff, less a random jitter of up to
+	// half, so that many clients do not retry in step. A Retry-After header
+	// on a 429 or 503 replaces the backoff: the node is not tried again
+	// before it says.
+	//
+	// Defaults: 100 ms and 5 s. A blip costs a tenth of a second; a
+	// restarted server is found within five seconds of coming back.
+	MinBackoff, MaxBackoff time.Duration
+
+	// Budget is how long one batch is retried, from its first attempt,
+	// before it is written to Fallback.
+	//
+	// Default: 1 minute, as OpenTelemetry's exporters. Longer outages are
+	// not blips: rather than hold the oldest batch while the queue behind it
+	// fills, it goes where an operator will find it.
+	Budget time.Duration
+}
+
+// Compression selects how request bodies are compressed.
+type Compression int
+
+const (
+	// Zstd compresses at zstd's fastest level: NDJSON logs shrink about
+	// tenfold for less CPU than gzip. It is the default.
+	Zstd Compression = iota
+	// Gzip compresses at gzip's fastest level, for proxies that do not
+	// pass zstd through.
+	Gzip
+	// NoCompression sends bodies as they are; on a local network it saves
+	// the client and the server some CPU.
+	NoCompression
+)
+
+// Overflow selects what a log call does when the queue is full.
+type Overflow int
+
+const (
+	// DropNewest drops the record and counts it in [Stats].Dropped.QueueFull.
+	// It is the default: a log call never waits.
+	DropNewest Overflow = iota
+	// Block waits up to BlockTimeout for room, then drops and counts.
+	Block
+)
+
+const (
+	defaultURL          = "http://localhost:9428"
+	defaultMaxLineBytes = 256 << 10
+	minMaxLineBytes     = 1 << 10
+	insertPath          = "/insert/jsonline"
+)
+
+// reservedHeaders are set by the handler and the sender.
+var reservedHeaders = []string{"Content-Type", "Content-Encoding", "Content-Length", "Host", "Transfer-Encoding"}
+
+// config is what New derives from Options.
+type config struct {
+	sink    sink.Config
+	maxLine int
+}
+
+func (o *Options) config() (config, error) {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+
+	bases := slices.Clone(o.URLs)
+	if o.URL != "" {
+		bases = append([]string{o.URL}, bases...)
+	}
+	if len(bases) == 0 {
+		bases = []string{defaultURL}
+	}
+
+	username, password := o.Username, o.Password
+	if password != "" && username == "" {
+		bad("Password is set but Username is empty")
+	}
+	if username != "" && o.BearerToken != "" {
+		bad("both basic auth (Username) and BearerToken are set; choose one")
+	}
+
+	query := url.Values{"_msg_field": {"msg"}, "_time_field": {"time"}}
+	checkList := func(name string, fields []string) {
+		for _, f := range fields {
+			if f == "" || strings.Contains(f, ",") {
+				bad("%s: %q: field names must be non-empty and contain no ','", name, f)
+			}
+		}
+	}
+	checkList("StreamFields", o.StreamFields)
+	checkList("IgnoreFields", o.IgnoreFields)
+	if len(o.StreamFields) > 0 {
+		query.Set("_stream_fields", strings.Join(o.StreamFields, ","))
+	}
+	if len(o.IgnoreFields) > 0 {
+		query.Set("ignore_fields", strings.Join(o.IgnoreFields, ","))
+	}
+	if len(o.ExtraFields) > 0 {
+		keys := make([]string, 0, len(o.ExtraFields))
+		for k := range o.ExtraFields {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		pairs := make([]string, 0, len(keys))
+		for _, k := range keys {
+			v := o.ExtraFields[k]
+			if k == "" || strings.ContainsAny(k, ",=") || strings.Contains(v, ",") {
+				bad("ExtraFields: %q=%q: keys must be non-empty without ',' or '=', values without ','", k, v)
+			}
+			pairs = append(pairs, k+"="+v)
+		}
+		query.Set("extra_fields", strings.Join(pairs, ","))
+	}
+
+	var endpoints []string
+	for _, b := range bases {
+		u, err := url.Parse(b)
+		if err != nil {
+			bad("URL %q: %v", b, err)
+			continue
+		}
+		if u.Scheme != "http" && u.Scheme != "https" {
+			bad("URL %q: scheme must be http or https", b)
+			continue
+		}
+		if u.Host == "" {
+			bad("URL %q: no host", b)
+			continue
+		}
+		if u.RawQuery != "" || u.Fragment != "" {
+			bad("URL %q: must have no query or fragment; use StreamFields, ExtraFields, IgnoreFields", b)
+			continue
+		}
+		if u.User != nil {
+			p, _ := u.User.Password()
+			switch {
+			case o.BearerToken != "":
+				bad("URL %q has user info and BearerToken is set; choose one", b)
+			case username != "" && (username != u.User.Username() || password != p):
+				bad("URL %q has user info that differs from Username/Password", b)
+			default:
+				username, password = u.User.Username(), p
+			}
+			u.User = nil
+		}
+		u.Path = strings.TrimSuffix(u.Path, "/")
+		if !strings.HasSuffix(u.Path, insertPath) {
+			u.Path += insertPath
+		}
+		u.RawPath = ""
+		u.RawQuery = query.Encode()
+		if slices.Contains(endpoints, u.String()) {
+			bad("URL %q is listed twice", b)
+			continue
+		}
+		endpoints = append(endpoints, u.String())
+	}
+
+	// Every request carries the same headers; they are rendered once.
+	var hdr [][2]string
+	if o.AccountID != 0 || o.ProjectID != 0 {
+		hdr = append(hdr,
+			[2]string{"AccountID", strconv.FormatUint(uint64(o.AccountID), 10)},
+			[2]string{"ProjectID", strconv.FormatUint(uint64(o.ProjectID), 10)})
+	}
+	authSet := false
+	switch {
+	case username != "":
+		hdr = append(hdr, [2]string{"Authorization", "Basic " + base64.StdEncoding.EncodeToString([]byte(username+":"+password))})
+		authSet = true
+	case o.BearerToken != "":
+		hdr = append(hdr, [2]string{"Authorization", "Bearer " + o.BearerToken})
+		authSet = true
+	}
+	hkeys := make([]string, 0, len(o.Headers))
+	for k := range o.Headers {
+		hkeys = append(hkeys, k)
+	}
+	slices.Sort(hkeys)
+	for _, k := range hkeys {
+		v := o.Headers[k]
+		switch {
+		case !validHeaderName(k):
+			bad("Headers: %q is not a valid header name", k)
+		case strings.ContainsAny(v, "\r\n\x00"):
+			bad("Headers: the value of %q contains a line break or NUL", k)
+		case slices.ContainsFunc(reservedHeaders, func(r string) bool { return strings.EqualFold(r, k) }):
+			bad("Headers: %q is set by the handler", k)
+		case authSet && strings.EqualFold(k, "Authorization"):
+			bad("Headers: Authorization conflicts with Username or BearerToken")
+		case strings.EqualFold(k, "AccountID") || strings.EqualFold(k, "ProjectID"):
+			bad("Headers: use the AccountID and ProjectID options instead of %q", k)
+		default:
+			hdr = append(hdr, [2]string{k, v})
+		}
+	}
+
+	maxLine := o.MaxLineBytes
+	switch {
+	case maxLine == 0:
+		maxLine = defaultMaxLineBytes
+	case maxLine < minMaxLineBytes:
+		bad("MaxLineBytes is %d; it must be at least %d", maxLine, minMaxLineBytes)
+	}
+
+	var comp sink.Compression
+	switch o.Compression {
+	case Zstd:
+		comp = sink.Zstd
+	case Gzip:
+		comp = sink.Gzip
+	case NoCompression:
+		comp = sink.None
+	default:
+		bad("unknown Compression %d", int(o.Compression))
+	}
+	var overflow sink.Overflow
+	switch o.Overflow {
+	case DropNewest:
+		overflow = sink.DropNewest
+	case Block:
+		overflow = sink.Block
+	default:
+		bad("unknown Overflow %d", int(o.Overflow))
+	}
+
+	cfg := config{
+		maxLine: maxLine,
+		sink: sink.Config{
+			Name:           "slogx/victoria",
+			Endpoints:      endpoints,
+			ContentType:    "application/stream+json",
+			BatchSize:      o.BatchSize,
+			MaxBatchBytes:  o.MaxBatchBytes,
+			FlushInterval:  o.FlushInterval,
+			QueueSize:      o.QueueSize,
+			QueueBytes:     o.QueueBytes,
+			Overflow:       overflow,
+			BlockTimeout:   o.BlockTimeout,
+			Compression:    comp,
+			RequestTimeout: o.RequestTimeout,
+			Retry: sink.Retry{
+				MinBackoff: o.Retry.MinBackoff,
+				MaxBackoff: o.Retry.MaxBackoff,
+				Budget:     o.Retry.Budget,
+			},
+			TLSConfig:    o.TLSConfig,
+			Fallback:     o.Fallback,
+			CloseTimeout: o.CloseTimeout,
+		},
+	}
+	if len(hdr) > 0 {
+		cfg.sink.Prepare = func(req *fasthttp.Request, _ string) {
+			for _, kv := range hdr {
+				req.Header.Set(kv[0], kv[1])
+			}
+		}
+	}
+	if q := o.QueueBytes; q > 0 && maxLine > q {
+		bad("MaxLineBytes %d is larger than QueueBytes %d", maxLine, q)
+	} else if q == 0 && maxLine > sink.DefaultQueueBytes {
+		bad("MaxLineBytes %d is larger than the default QueueBytes %d", maxLine, sink.DefaultQueueBytes)
+	}
+	return cfg, errors.Join(errs...)
+}
+
+// validHeaderName reports whether s is an RFC 9110 token.
+func validHeaderName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
