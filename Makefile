@@ -38,3 +38,15 @@ fuzz:
 # comparison alike; benchstat then compares them.
 bench:
 	scripts/bench.sh $(COUNT)
+
+# End-to-end throughput against a real VictoriaLogs: records from
+# slog.Logger to rows stored, as records/s, beside a raw pre-encoded NDJSON
+# POST loop against the same server build in the same run. Built only with
+# the e2e tag, so `go test ./...` never runs it. E2E_RECORDS and E2E_ROUNDS
+# size the run.
+E2E_RECORDS ?= 1000000
+E2E_ROUNDS  ?= 3
+
+.PHONY: bench-e2e
+bench-e2e: victorialogs
+	$(GO) test -tags e2e -count=1 -run '^TestE2EThroughput$$' -v ./slogx/victoria/ -args -e2e.records=$(E2E_RECORDS) -e2e.rounds=$(E2E_ROUNDS)

@@ -1,0 +1,174 @@
+//go:build e2e
+
+// The end-to-end throughput run is a measurement, not a check of
+// behaviour, and takes a while; it is built only with -tags e2e:
+//
+//	make bench-e2e
+//	go test -tags e2e -run '^TestE2EThroughput$' -v ./slogx/victoria/ -e2e.records 2000000
+
+package victoria_test
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"io"
+	"log/slog"
+	"net"
+	"net/url"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/valyala/fasthttp"
+
+	"go.slogx.dev/internal/vltest"
+	"go.slogx.dev/slogx/victoria"
+)
+
+var (
+	e2eRecords = flag.Int("e2e.records", 1_000_000, "records per run")
+	e2eRounds  = flag.Int("e2e.rounds", 3, "rounds; each runs every contender once, in turn")
+)
+
+// e2eBatch is the raw loop's request size: the handler's default
+// BatchSize, so both send the same number of requests.
+const e2eBatch = 1000
+
+// TestE2EThroughput measures records per second from slog.Logger calls to
+// rows stored (searchable) in a real VictoriaLogs, next to a plain loop
+// that POSTs pre-encoded NDJSON to the same kind of server, in the same
+// run. Each contender gets a fresh server per round, rounds alternate the
+// contenders, and the best round of each is compared, which on a shared
+// machine is the fairest single number.
+//
+// The target is at least half the raw loop's rate: the handler encodes
+// every record on the logging goroutine (the raw loop encoded them before
+// the clock started) and compresses every batch.
+func TestE2EThroughput(t *testing.T) {
+	n := *e2eRecords
+	t.Logf("%d records per run, %d rounds, GOMAXPROCS %d", n, *e2eRounds, runtime.GOMAXPROCS(0))
+	contenders := []struct {
+		name string
+		run  func(t *testing.T, srv *vltest.Server, n int) time.Duration
+	}{
+		{"raw NDJSON POST loop", rawLoop},
+		{"victoria (zstd, Block)", victoriaRun(victoria.Zstd)},
+		{"victoria (no compression, Block)", victoriaRun(victoria.NoCompression)},
+	}
+	best := make([]time.Duration, len(contenders))
+	for round := range *e2eRounds {
+		for i, c := range contenders {
+			srv := vltest.Start(t)
+			d := c.run(t, srv, n)
+			srv.Stop()
+			t.Logf("round %d: %-34s %9.0f records/s (%v)", round+1, c.name, float64(n)/d.Seconds(), d.Round(time.Millisecond))
+			if best[i] == 0 || d < best[i] {
+				best[i] = d
+			}
+		}
+	}
+	raw := float64(n) / best[0].Seconds()
+	t.Logf("best of %d rounds:", *e2eRounds)
+	for i, c := range contenders {
+		rate := float64(n) / best[i].Seconds()
+		t.Logf("  %-34s %9.0f records/s  %.2fx the raw loop", c.name, rate, rate/raw)
+	}
+	if ratio := best[0].Seconds() / best[1].Seconds(); ratio < 0.5 {
+		t.Errorf("the handler reached %.2fx the raw loop's rate; the target is 0.5x", ratio)
+	}
+}
+
+// e2eRecord is what every contender sends: the 5-attribute record of the
+// Handle benchmarks, with an id so that every row is distinct.
+func e2eRecord(logger *slog.Logger, i int) {
+	logger.LogAttrs(context.Background(), slog.LevelInfo, "request served",
+		slog.Int("id", i),
+		slog.String("user", "alice@example"),
+		slog.Int("status", 503),
+		slog.Duration("elapsed", 1234567*time.Nanosecond),
+		slog.Time("deadline", benchTime.Add(time.Second)),
+		slog.Any("err", errBench),
+	)
+}
+
+// rawLoop pre-encodes the records with slog.JSONHandler (not timed), then
+// POSTs them in batches, one request at a time, with no compression, and
+// waits until every row is searchable.
+func rawLoop(t *testing.T, srv *vltest.Server, n int) time.Duration {
+	var all bytes.Buffer
+	logger := slog.New(slog.NewJSONHandler(&all, nil))
+	var batches [][]byte
+	start := 0
+	for i := range n {
+		e2eRecord(logger, i)
+		if (i+1)%e2eBatch == 0 || i == n-1 {
+			batches = append(batches, all.Bytes()[start:all.Len()])
+			start = all.Len()
+		}
+	}
+	uri := srv.URL() + "/insert/jsonline?" + url.Values{"_msg_field": {"msg"}, "_time_field": {"time"}}.Encode()
+	client := &fasthttp.Client{
+		// fasthttp's default dialer starts a DNS cache goroutine that never
+		// ends; goleak would rightly object.
+		DialTimeout: func(addr string, timeout time.Duration) (net.Conn, error) {
+			return net.DialTimeout("tcp", addr, timeout)
+		},
+	}
+	defer client.CloseIdleConnections()
+	req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
+	defer fasthttp.ReleaseRequest(req)
+	defer fasthttp.ReleaseResponse(resp)
+
+	t0 := time.Now()
+	for _, b := range batches {
+		req.Reset()
+		req.SetRequestURI(uri)
+		req.Header.SetMethod(fasthttp.MethodPost)
+		req.Header.SetContentType("application/stream+json")
+		req.SetBodyRaw(b)
+		if err := client.DoTimeout(req, resp, time.Minute); err != nil {
+			t.Fatalf("raw POST: %v", err)
+		}
+		if resp.StatusCode() != fasthttp.StatusOK {
+			t.Fatalf("raw POST: status %d: %s", resp.StatusCode(), resp.Body())
+		}
+	}
+	waitStored(t, srv, n)
+	return time.Since(t0)
+}
+
+// victoriaRun logs the records through slog.Logger and the handler, and
+// waits until every row is searchable.
+func victoriaRun(c victoria.Compression) func(t *testing.T, srv *vltest.Server, n int) time.Duration {
+	return func(t *testing.T, srv *vltest.Server, n int) time.Duration {
+		// Block: a program logging flat out must wait for the sender, as
+		// the raw loop waits for each answer; with DropNewest the queue
+		// would overflow and the run would measure drops.
+		h, err := victoria.New(victoria.Options{URL: srv.URL(), Compression: c, Fallback: io.Discard,
+			Overflow: victoria.Block, BlockTimeout: time.Minute})
+		if err != nil {
+			t.Fatal(err)
+		}
+		logger := slog.New(h)
+		t0 := time.Now()
+		for i := range n {
+			e2eRecord(logger, i)
+		}
+		if err := h.Close(); err != nil {
+			t.Fatalf("Close: %v", err)
+		}
+		waitStored(t, srv, n)
+		d := time.Since(t0)
+		if st := h.Stats(); st.Delivered != uint64(n) {
+			t.Fatalf("delivered %d of %d: %+v", st.Delivered, n, st)
+		}
+		return d
+	}
+}
+
+func waitStored(t *testing.T, srv *vltest.Server, n int) {
+	if got := vltest.WaitCount(t, srv.URL(), "*", n, 5*time.Minute); got != n {
+		t.Fatalf("stored %d rows, want %d", got, n)
+	}
+}
