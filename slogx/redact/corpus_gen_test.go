@@ -15,23 +15,43 @@ import (
 
 var updateCorpus = flag.Bool("update", false, "rewrite testdata/redact/*.jsonl from the generator")
 
-// TestGenerateCorpus rewrites the corpora when run with -update:
+// TestCorpusMatchesGenerator checks that testdata/redact holds what the
+// generator writes, so that the corpora and the code that explains them do
+// not drift apart; with -update it rewrites them:
 //
-//	go test ./slogx/redact -run TestGenerateCorpus -update
+//	go test ./slogx/redact -run TestCorpusMatchesGenerator -args -update
 //
-// The generator is deterministic (a fixed PCG seed), so a rerun without
-// changes to it leaves the files as they are. The committed files are what
-// TestSecretsCorpus and TestLookalikesCorpus read.
-func TestGenerateCorpus(t *testing.T) {
-	if !*updateCorpus {
-		t.Skip("run with -update to regenerate testdata/redact")
-	}
+// The generator is deterministic (a fixed PCG seed). The committed files
+// are what TestSecretsCorpus and TestLookalikesCorpus read.
+func TestCorpusMatchesGenerator(t *testing.T) {
 	g := &gen{r: rand.New(rand.NewPCG(2024, 11))}
-	writeCorpus(t, "secrets.jsonl", g.secrets())
-	writeCorpus(t, "lookalikes.jsonl", g.lookalikes())
+	for _, c := range []struct {
+		name string
+		recs []corpusRecord
+	}{
+		{"secrets.jsonl", g.secrets()},
+		{"lookalikes.jsonl", g.lookalikes()},
+	} {
+		want := encodeCorpus(t, c.recs)
+		path := filepath.Join(corpusDir, c.name)
+		if *updateCorpus {
+			if err := os.WriteFile(path, want, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("wrote %d records to %s", len(c.recs), c.name)
+			continue
+		}
+		got, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s differs from what the generator writes; edit the generator and rerun with -update", c.name)
+		}
+	}
 }
 
-func writeCorpus(t *testing.T, name string, recs []corpusRecord) {
+func encodeCorpus(t *testing.T, recs []corpusRecord) []byte {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
@@ -40,10 +60,7 @@ func writeCorpus(t *testing.T, name string, recs []corpusRecord) {
 			t.Fatal(err)
 		}
 	}
-	if err := os.WriteFile(filepath.Join(corpusDir, name), buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("wrote %d records to %s", len(recs), name)
+	return buf.Bytes()
 }
 
 type gen struct {
