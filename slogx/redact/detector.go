@@ -198,7 +198,14 @@ func features(s string) feature {
 	var f feature
 	cls := &byteClass
 	for i := 0; i < len(s); i++ {
-		// Skip four quiet bytes at a time.
+		// Skip quiet bytes eight, then four at a time.
+		for i+8 <= len(s) {
+			b := s[i : i+8]
+			if cls[b[0]]|cls[b[1]]|cls[b[2]]|cls[b[3]]|cls[b[4]]|cls[b[5]]|cls[b[6]]|cls[b[7]] != 0 {
+				break
+			}
+			i += 8
+		}
 		for i+4 <= len(s) && cls[s[i]]|cls[s[i+1]]|cls[s[i+2]]|cls[s[i+3]] == 0 {
 			i += 4
 		}

@@ -98,6 +98,15 @@ func (e *engine) scan(s string, query bool) (string, bool) {
 	return e.scanSlow(s, f, query)
 }
 
+// mayFind reports whether scan could find anything in s: false is
+// certain, true means scan.
+func (e *engine) mayFind(s string) bool {
+	if len(s) < e.minLen || len(s) == 0 {
+		return false
+	}
+	return e.always || e.need != 0 && features(s)&e.need != 0
+}
+
 func (e *engine) scanSlow(s string, f feature, query bool) (string, bool) {
 	var buf [maxSpans]span
 	spans := buf[:0]

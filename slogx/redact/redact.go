@@ -200,6 +200,10 @@ func (h *handler) Handle(ctx context.Context, r slog.Record) error {
 	var out []slog.Attr
 	i := 0
 	r.Attrs(func(a slog.Attr) bool {
+		if out == nil && c.clean(&a, h.groups) {
+			i++
+			return true
+		}
 		na, ch := c.attr(a, h.groups, 0)
 		if ch && out == nil {
 			out = make([]slog.Attr, 0, r.NumAttrs())

@@ -27,6 +27,26 @@ func isLocalOnly(a slog.Attr) bool {
 	return a.Key == "" && a.Value.Kind() == slog.KindLogValuer && a.Value.Any() == localMarker
 }
 
+// clean reports whether a certainly needs nothing done: the check for the
+// kinds most records carry, cheaper than attr. False means ask attr.
+func (c *config) clean(a *slog.Attr, path []string) bool {
+	if c.eng.mayFind(a.Key) || c.keys.match(path, a.Key) {
+		return false
+	}
+	switch a.Value.Kind() {
+	case slog.KindInt64, slog.KindUint64, slog.KindFloat64, slog.KindBool, slog.KindDuration, slog.KindTime:
+		return true
+	case slog.KindString:
+		return !c.eng.mayFind(a.Value.String())
+	case slog.KindAny:
+		if err, ok := a.Value.Any().(error); ok && printsOnlyError(err) {
+			t, ok := callString(err.Error)
+			return ok && !c.eng.mayFind(t)
+		}
+	}
+	return false
+}
+
 // attr returns a with its secrets redacted, and whether anything changed.
 // path holds the enclosing groups and is only kept when dotted keys need it.
 // A LogValuer is resolved, and the resolved value passed on, so that what
