@@ -121,12 +121,13 @@
 // A record with secrets costs a new record and one string per rewritten
 // text.
 //
-// On a shared 2-core machine (medians of 6 runs, BenchmarkHandle), a
-// record with five attributes (string, int, duration, time, error) and
-// nothing sensitive costs about 240 ns over slogx.JSONHandler alone and no
-// allocation; a record with three secrets about 1.6 µs in all, with 3
+// On a shared 2-core machine (medians of 6 runs of BenchmarkHandle, which
+// vary with the load), a record with five attributes (string, int,
+// duration, time, error) and nothing sensitive costs 240 to 300 ns over
+// slogx.JSONHandler alone, about 170 ns of CPU by profile, and no
+// allocation; a record with three secrets 1.5 to 2 µs in all, with 3
 // allocations. A ReplaceAttr function running equivalent regular
-// expressions costs 14 to 16 µs and 80 allocations on the same records,
+// expressions costs 14 to 19 µs and 80 allocations on the same records,
 // and over 100 times as much as redact on a kilobyte of prose. See
 // redact_bench_test.go.
 package redact
