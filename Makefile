@@ -32,6 +32,7 @@ unit:
 # Each fuzz target runs for FUZZTIME over its seed corpus in testdata/fuzz.
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzJSONHandler$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMIN) ./slogx/
+	$(GO) test -run '^$$' -fuzz '^FuzzRedactJSON$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMIN) ./slogx/redact/
 
 # Benchmarks run as one test binary per package, alternating -count=1 runs
 # COUNT times, so that load on a shared machine falls on both sides of each

@@ -93,3 +93,23 @@ func AnyLocal(as []slog.Attr) bool {
 	}
 	return false
 }
+
+// Replace returns a copy of ctx whose attributes are exactly as, in place of
+// any stored by With (a newer value under the same key shadows the older
+// one), keeping the local-only mark if local is set. Middleware that
+// rewrites attributes, such as redaction, uses it so that the originals
+// never reach the next handler.
+func Replace(ctx context.Context, as []slog.Attr, local bool) context.Context {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	n := &node{attrs: make([]slog.Attr, 0, len(as)), local: local}
+	for _, a := range as {
+		if IsLocalOnly(a) {
+			n.local = true
+			continue
+		}
+		n.attrs = append(n.attrs, a)
+	}
+	return context.WithValue(ctx, key{}, n)
+}

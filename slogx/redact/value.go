@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"go.slogx.dev/internal/ctxattrs"
 	"go.slogx.dev/slogx"
 )
 
@@ -169,10 +170,11 @@ func (c *config) anyValue(x any, path []string) (slog.Value, bool) {
 }
 
 // context returns ctx with its slogx attributes redacted. The attributes
-// are replaced, not appended to: the new context hides the old ones from
-// slogx while keeping every other value, the deadline and cancellation.
+// are replaced, not appended to, so the originals never reach the next
+// handler; every other value, the deadline, cancellation and the local-only
+// mark are kept.
 func (c *config) context(ctx context.Context) context.Context {
-	as := slogx.ContextAttrs(ctx)
+	as, local := ctxattrs.From(ctx)
 	if len(as) == 0 {
 		return ctx
 	}
@@ -180,7 +182,7 @@ func (c *config) context(ctx context.Context) context.Context {
 	for i, a := range as {
 		na, ch := c.attr(a, nil, 0)
 		if ch && out == nil {
-			out = make([]slog.Attr, len(as), len(as)+1)
+			out = make([]slog.Attr, len(as))
 			copy(out, as[:i])
 		}
 		if out != nil {
@@ -190,47 +192,7 @@ func (c *config) context(ctx context.Context) context.Context {
 	if out == nil {
 		return ctx
 	}
-	if slogx.IsLocal(ctx, slog.Record{}) {
-		out = append(out, slogx.LocalOnly())
-	}
-	return slogx.NewContext(hideAttrs{ctx}, out...)
-}
-
-// ctxAttrsKey learns the context key under which slogx keeps its
-// attributes by watching which key slogx.ContextAttrs asks for, so that
-// redact can replace the attributes using slogx's public API only.
-var ctxAttrsKey = sync.OnceValue(func() any {
-	s := &keySpy{Context: context.Background()}
-	slogx.ContextAttrs(s)
-	return s.key
-})
-
-type keySpy struct {
-	context.Context
-	key any
-}
-
-func (s *keySpy) Value(k any) any {
-	if s.key == nil {
-		s.key = k
-	}
-	return nil
-}
-
-// hideAttrs is ctx without its slogx attributes.
-type hideAttrs struct{ context.Context }
-
-func (h hideAttrs) Value(k any) any {
-	key := ctxAttrsKey()
-	if key == nil {
-		// slogx no longer asks for a key: fail closed, hiding every value
-		// rather than letting the unredacted attributes through.
-		return nil
-	}
-	if k == key {
-		return nil
-	}
-	return h.Context.Value(k)
+	return ctxattrs.Replace(ctx, out, local)
 }
 
 // result says what walking a value found.
