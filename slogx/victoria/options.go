@@ -47,10 +47,12 @@ type Options struct {
 
 	// ExtraFields are added to every record by the server (extra_fields),
 	// e.g. {"env": "prod"}. Keys and values must not contain ','; keys must
-	// not contain '='.
+	// not contain '='. Default: none; fields that are the same for a whole
+	// process are cheaper here than in every record.
 	ExtraFields map[string]string
 
-	// IgnoreFields are dropped by the server (ignore_fields).
+	// IgnoreFields are dropped by the server (ignore_fields). Default:
+	// none; the handler sends what the program logs.
 	IgnoreFields []string
 
 	// AccountID and ProjectID select the tenant. Default 0:0, the tenant
@@ -58,15 +60,18 @@ type Options struct {
 	AccountID, ProjectID uint32
 
 	// Headers are added to every request, e.g. for a proxy in front of
-	// VictoriaLogs. Content-Type, Content-Encoding, Content-Length, Host
+	// VictoriaLogs. Default: none. Content-Type, Content-Encoding, Content-Length, Host
 	// and (when Username or BearerToken is set) Authorization are the
 	// handler's and may not be set here.
 	Headers map[string]string
 
-	// Username and Password are sent as HTTP basic auth.
+	// Username and Password are sent as HTTP basic auth, for VictoriaLogs
+	// behind an authenticating proxy (VictoriaLogs itself has no users).
+	// Default: none.
 	Username, Password string
 
-	// BearerToken is sent as "Authorization: Bearer <token>".
+	// BearerToken is sent as "Authorization: Bearer <token>", e.g. for
+	// vmauth. Default: none.
 	BearerToken string
 
 	// TLSConfig is used for https URLs. Default: nil, Go's defaults
