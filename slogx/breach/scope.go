@@ -1,0 +1,168 @@
+package breach
+
+import (
+	"context"
+	"net/http"
+	"sync"
+	"sync/atomic"
+)
+
+// NewScope returns a copy of ctx that starts a scope, and the function that
+// ends it. A scope is one unit of work, typically one request, with its own
+// buffer in every breach [Handler] that sees a record logged with the
+// returned context (or a context derived from it):
+//
+//   - its records go to the scope's buffer, not the shared one;
+//   - a trigger logged with it writes only the scope's lead-up, never the
+//     records of another scope or of unscoped work;
+//   - ending it discards what it still holds (counted in
+//     [Stats].Discarded): the work finished and nothing went wrong.
+//
+// Call the end function when the work is done, typically with defer; it is
+// safe to call more than once and from any goroutine. Records logged with
+// the context after that are treated as unscoped. A scope does not depend on
+// a particular handler, so one scope serves every breach handler in a
+// pipeline; each handler bounds its live scopes by [Options.MaxScopes].
+//
+// NewScope on a context that is already in a scope starts a separate inner
+// scope: records logged with the new context go only to it.
+func NewScope(ctx context.Context) (context.Context, func()) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	s := &scope{}
+	return context.WithValue(ctx, scopeKey{}, s), s.end
+}
+
+// HTTP wraps next so that every request runs in its own scope (see
+// [NewScope]): log with r.Context() and a failing request writes its own
+// lead-up and nothing else. The scope ends when next returns, even by a
+// panic.
+func HTTP(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, end := NewScope(r.Context())
+		defer end()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+type scopeKey struct{}
+
+func scopeFrom(ctx context.Context) *scope {
+	if ctx == nil {
+		return nil
+	}
+	s, _ := ctx.Value(scopeKey{}).(*scope)
+	return s
+}
+
+// scope is the state behind a scoped context.
+//
+// Its read lock is held while a record goes into, or a flush drains, one of
+// its buffers; end takes the write lock, so once a scope has ended no one
+// touches its buffers and they can serve other scopes.
+type scope struct {
+	mu    sync.RWMutex
+	ended bool
+	slots []*scopeSlot // one per handler that buffered for the scope; guarded by mu
+
+	// first caches slots[0] for the lock-free lookup: most programs have a
+	// single breach handler.
+	first atomic.Pointer[scopeSlot]
+}
+
+// scopeSlot is a scope's buffer in one handler; b is nil when the handler
+// had no room for the scope (MaxScopes) and its records go to the shared
+// buffer.
+type scopeSlot struct {
+	c *core
+	b *buffer
+}
+
+func (s *scope) end() {
+	s.mu.Lock()
+	if s.ended {
+		s.mu.Unlock()
+		return
+	}
+	s.ended = true
+	slots := s.slots
+	s.slots = nil
+	s.first.Store(nil)
+	s.mu.Unlock()
+	for _, sl := range slots {
+		if sl.b != nil {
+			sl.c.release(s, sl.b)
+		}
+	}
+}
+
+// scopeBuffer returns s's buffer in c, giving it one on first use, or nil
+// if s has ended or c has no room for it. The caller must check s.ended
+// under s.mu.RLock before using the buffer.
+func (c *core) scopeBuffer(s *scope) *buffer {
+	if sl := s.first.Load(); sl != nil && sl.c == c {
+		return sl.b
+	}
+	s.mu.RLock()
+	b, found := s.lookup(c)
+	s.mu.RUnlock()
+	if found {
+		return b
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if b, found := s.lookup(c); found {
+		return b
+	}
+	sl := &scopeSlot{c: c, b: c.acquire(s)}
+	s.slots = append(s.slots, sl)
+	if len(s.slots) == 1 {
+		s.first.Store(sl)
+	}
+	return sl.b
+}
+
+// lookup returns s's buffer in c and whether s has settled it: found is
+// true with a nil buffer once s has ended or c had no room. Must be called
+// with s.mu held.
+func (s *scope) lookup(c *core) (b *buffer, found bool) {
+	if s.ended {
+		return nil, true
+	}
+	for _, sl := range s.slots {
+		if sl.c == c {
+			return sl.b, true
+		}
+	}
+	return nil, false
+}
+
+// acquire gives s a buffer, or returns nil and counts a dropped scope when
+// MaxScopes scopes already hold one.
+func (c *core) acquire(s *scope) *buffer {
+	c.scopesMu.Lock()
+	defer c.scopesMu.Unlock()
+	if len(c.live) >= c.cfg.maxScopes {
+		c.stats.droppedScopes.Add(1)
+		return nil
+	}
+	b, _ := c.pool.Get().(*buffer)
+	if b == nil {
+		b = newBuffer(c.cfg.scopeCapacity, c.cfg.scopeMaxBytes)
+	}
+	c.live[s] = b
+	return b
+}
+
+// release empties the buffer of an ended scope and makes it available to
+// other scopes. No one else can reach the buffer through s any more.
+func (c *core) release(s *scope, b *buffer) {
+	n := b.discard()
+	c.stats.discarded.Add(uint64(n))
+	b.passUntil.Store(0)
+	c.scopesMu.Lock()
+	delete(c.live, s)
+	c.scopesMu.Unlock()
+	c.pool.Put(b)
+}
