@@ -56,17 +56,46 @@ type buffer struct {
 	capacity int64 // exact bound; the ring's own capacity may be larger
 	maxBytes int64
 
-	// count is the number of records in the ring plus the pushes that have
-	// reserved room but not yet stored their record. Keeping it at or below
-	// capacity is what makes Capacity exact although the ring rounds up to a
-	// power of two. bytes is the approximate size of the same records.
-	count atomic.Int64
-	bytes atomic.Int64
+	// state is the number of records in the buffer, counting pushes that
+	// have reserved room but not yet stored their record, and their
+	// approximate size in bytes, packed into one word so that a push pays a
+	// single atomic operation for both (see oneRecord). Keeping the count at
+	// or below capacity is what makes Capacity exact although the ring
+	// rounds up to a power of two.
+	state atomic.Uint64
+
+	// evicted counts this buffer's evictions; it sits beside state, which
+	// every push writes anyway, rather than on a line of its own.
+	evicted atomic.Uint64
 
 	// passUntil is the reading of the handler's clock (nanoseconds since
 	// New) until which records pass straight through; 0 when not passing.
 	passUntil atomic.Int64
 }
+
+// The layout of buffer.state: bytes in the low bytesBits bits, the record
+// count above them. Neither field can go negative (every subtraction undoes
+// an earlier addition), so they never borrow from each other; the caps on
+// Capacity and MaxBytes keep them from overflowing.
+const (
+	bytesBits = 42
+	bytesMask = 1<<bytesBits - 1
+	oneRecord = 1 << bytesBits
+
+	// maxBytesLimit caps MaxBytes and ScopeMaxBytes, and maxRecordSize the
+	// size charged for one record, well inside bytesBits.
+	maxBytesLimit = 1 << 40
+	maxRecordSize = 1 << 32
+)
+
+func stateCount(s uint64) int64 { return int64(s >> bytesBits) }
+func stateBytes(s uint64) int64 { return int64(s & bytesMask) }
+
+// len returns the number of records held, counting pushes in progress.
+func (b *buffer) len() int { return int(stateCount(b.state.Load())) }
+
+// bytes returns the approximate size of the records held.
+func (b *buffer) bytes() int64 { return stateBytes(b.state.Load()) }
 
 func newBuffer(capacity int, maxBytes int64) *buffer {
 	return &buffer{
@@ -80,57 +109,61 @@ func newBuffer(capacity int, maxBytes int64) *buffer {
 // buffer is over its capacity or its byte bound. It never blocks on a lock;
 // it yields only while another goroutine is halfway through a push or pop of
 // the slot it needs.
-func (b *buffer) push(e *entry, st *counters) {
-	if b.count.Add(1) > b.capacity {
-		// Full: take over the place of the oldest record. Several pushes may
-		// be over at once; each evicts one, so together they make exactly
-		// the room they need.
-		for b.count.Load() > b.capacity {
-			if old, ok := b.ring.TryPop(); ok {
-				b.bytes.Add(-old.size)
-				b.count.Add(-1)
-				st.evicted.Add(1)
-				break
-			}
-			// The oldest record is still being stored or drained.
-			runtime.Gosched()
-		}
+func (b *buffer) push(e *entry) {
+	s := b.state.Add(oneRecord + uint64(e.size)) // reserve room for e
+	if stateCount(s) > b.capacity || stateBytes(s) > b.maxBytes {
+		b.makeRoom(s)
 	}
-	if b.bytes.Add(e.size) > b.maxBytes {
-		b.shrink(st)
-	}
-	// count never exceeds capacity <= Cap, so the ring has room: TryPush can
-	// only fail while a pop of the slot it needs is still in progress.
+	// The count never exceeds capacity <= Cap, so the ring has room: TryPush
+	// can only fail while a pop of the slot it needs is still in progress.
 	for !b.ring.TryPush(*e) {
 		runtime.Gosched()
 	}
 }
 
-// shrink evicts the oldest records until the byte bound holds again. The
-// record being pushed is not in the ring yet, so it is never evicted here:
-// the newest context is the one worth keeping.
-func (b *buffer) shrink(st *counters) {
-	for b.bytes.Load() > b.maxBytes {
+// makeRoom evicts for a push whose reservation left the buffer in state s,
+// over a bound. The record being pushed is not in the ring yet, so it is
+// never evicted here: the newest context is the one worth keeping.
+func (b *buffer) makeRoom(s uint64) {
+	// Over capacity: evict exactly one record, the room this push needs.
+	// Several pushes may be over at once; each evicts one, so together they
+	// make exactly the room they need, and none if a drain made it first.
+	for stateCount(s) > b.capacity {
+		if old, ok := b.ring.TryPop(); ok {
+			s = b.evict(old)
+			break
+		}
+		// The oldest record is still being stored or drained.
+		runtime.Gosched()
+		s = b.state.Load()
+	}
+	// Over the byte bound: evict the oldest until it holds. This is
+	// approximate under concurrency, as the bound is.
+	for stateBytes(s) > b.maxBytes {
 		old, ok := b.ring.TryPop()
 		if !ok {
-			return // empty, or the oldest is in flight: the bound is approximate
+			return // empty but for this push, or the oldest is in flight
 		}
-		b.bytes.Add(-old.size)
-		b.count.Add(-1)
-		st.evicted.Add(1)
+		s = b.evict(old)
 	}
+}
+
+func (b *buffer) evict(old entry) uint64 {
+	b.evicted.Add(1)
+	return b.state.Add(-(oneRecord + uint64(old.size)))
 }
 
 // drain moves every ready record, oldest first, to the end of dst.
 func (b *buffer) drain(dst []entry) []entry {
 	n0 := len(dst)
 	dst = b.ring.Drain(dst, 0)
-	var size int64
-	for i := n0; i < len(dst); i++ {
-		size += dst[i].size
+	if n := len(dst) - n0; n > 0 {
+		var size uint64
+		for i := n0; i < len(dst); i++ {
+			size += uint64(dst[i].size)
+		}
+		b.state.Add(-(uint64(n)*oneRecord + size))
 	}
-	b.bytes.Add(-size)
-	b.count.Add(-int64(len(dst) - n0))
 	return dst
 }
 
@@ -191,8 +224,7 @@ func (b *buffer) discard() int {
 		if !ok {
 			return n
 		}
-		b.bytes.Add(-old.size)
-		b.count.Add(-1)
+		b.state.Add(-(oneRecord + uint64(old.size)))
 		n++
 	}
 }
@@ -222,7 +254,7 @@ func (e *entry) capture(ctx context.Context, r slog.Record, target slog.Handler)
 		}
 	}
 	e.rec = r
-	e.size = size
+	e.size = min(size, maxRecordSize)
 	e.target = target
 	e.ctxAttrs, e.local = ctxattrs.From(ctx)
 }

@@ -56,7 +56,7 @@ type core struct {
 }
 
 type counters struct {
-	evicted       atomic.Uint64
+	evicted       atomic.Uint64 // by scope buffers since released, added under scopesMu
 	flushed       atomic.Uint64
 	triggers      atomic.Uint64
 	discarded     atomic.Uint64
@@ -181,7 +181,7 @@ func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
 func (h *Handler) buffer(ctx context.Context, r slog.Record, b *buffer) {
 	var e entry
 	e.capture(ctx, r, h.target)
-	b.push(&e, &h.c.stats)
+	b.push(&e)
 }
 
 // direct writes r to the target now, outside any flush.

@@ -175,14 +175,14 @@ func TestMaxBytesEvicts(t *testing.T) {
 	if st.Buffered != 3 || st.Evicted != 7 {
 		t.Fatalf("Stats() = %+v, want Buffered 3, Evicted 7 (MaxBytes reached before Capacity)", st)
 	}
-	if b := h.c.shared.bytes.Load(); b > int64(limit) {
+	if b := h.c.shared.bytes(); b > int64(limit) {
 		t.Errorf("buffer holds %d bytes > MaxBytes %d", b, limit)
 	}
 	mustHandle(t, h, ctx, rec(slog.LevelError, "boom"))
 	if got, want := target.msgs(), []string{"m7", "m8", "m9", "boom"}; !slices.Equal(got, want) {
 		t.Fatalf("written %q, want %q", got, want)
 	}
-	if b := h.c.shared.bytes.Load(); b != 0 {
+	if b := h.c.shared.bytes(); b != 0 {
 		t.Errorf("after the flush the buffer accounts %d bytes, want 0", b)
 	}
 }

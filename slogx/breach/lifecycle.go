@@ -44,8 +44,8 @@ type Stats struct {
 func (h *Handler) Stats() Stats {
 	c := h.c
 	st := Stats{
-		Buffered:      int(c.shared.count.Load()),
-		Evicted:       c.stats.evicted.Load(),
+		Buffered:      c.shared.len(),
+		Evicted:       c.shared.evicted.Load(),
 		Flushed:       c.stats.flushed.Load(),
 		Failed:        c.stats.failed.Load(),
 		Triggers:      c.stats.triggers.Load(),
@@ -55,8 +55,10 @@ func (h *Handler) Stats() Stats {
 	}
 	c.scopesMu.Lock()
 	st.Scopes = len(c.live)
+	st.Evicted += c.stats.evicted.Load()
 	for _, b := range c.live {
-		st.Buffered += int(b.count.Load())
+		st.Buffered += b.len()
+		st.Evicted += b.evicted.Load()
 	}
 	c.scopesMu.Unlock()
 	return st

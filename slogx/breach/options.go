@@ -3,6 +3,7 @@ package breach
 import (
 	"context"
 	"log/slog"
+	"math"
 	"time"
 )
 
@@ -37,6 +38,9 @@ const (
 
 	// maxScopes caps MaxScopes for the same reason.
 	maxScopes = 1 << 16
+
+	// bytesLimit caps MaxBytes and ScopeMaxBytes (1 TiB, or what int holds).
+	bytesLimit = int(min(maxBytesLimit, math.MaxInt))
 )
 
 // Options configure a [Handler]. The zero value, like a nil *Options, gives
@@ -44,9 +48,9 @@ const (
 //
 // New cannot fail, so it repairs bad values instead of rejecting them: a
 // count or size that is zero or negative means its default, a negative
-// duration means zero (off), and counts above 1<<20 records (1<<16 scopes)
-// are lowered to that cap. Nothing is ever checked, or can panic, at log
-// time.
+// duration means zero (off), and values above a cap are lowered to it:
+// 1<<20 records, 1<<16 scopes, 1 TiB. Nothing is ever checked, or can
+// panic, at log time.
 type Options struct {
 	// Capacity is the number of records the shared buffer keeps; when it is
 	// full, the oldest record is evicted to make room. Default
@@ -151,7 +155,7 @@ func newConfig(o *Options) config {
 	}
 	c := config{
 		capacity:      count(o.Capacity, DefaultCapacity, maxRecords),
-		maxBytes:      int64(count(o.MaxBytes, DefaultMaxBytes, int(^uint(0)>>1))),
+		maxBytes:      int64(count(o.MaxBytes, DefaultMaxBytes, bytesLimit)),
 		level:         o.Level,
 		flushLevel:    o.FlushLevel,
 		trigger:       o.Trigger,
@@ -160,7 +164,7 @@ func newConfig(o *Options) config {
 		flushOnClose:  o.FlushOnClose,
 		heartbeat:     max(o.Heartbeat, 0),
 		scopeCapacity: count(o.ScopeCapacity, DefaultScopeCapacity, maxRecords),
-		scopeMaxBytes: int64(count(o.ScopeMaxBytes, DefaultScopeMaxBytes, int(^uint(0)>>1))),
+		scopeMaxBytes: int64(count(o.ScopeMaxBytes, DefaultScopeMaxBytes, bytesLimit)),
 		maxScopes:     count(o.MaxScopes, DefaultMaxScopes, maxScopes),
 		clock:         o.clock,
 	}

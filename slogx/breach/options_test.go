@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math"
 	"testing"
 	"time"
 )
@@ -52,9 +53,12 @@ func TestBadOptionsAreRepaired(t *testing.T) {
 	if c.scopeCapacity != DefaultScopeCapacity || c.scopeMaxBytes != DefaultScopeMaxBytes || c.maxScopes != DefaultMaxScopes {
 		t.Errorf("negative scope options not defaulted: %+v", c)
 	}
-	c = newConfig(&Options{Capacity: 1 << 40, ScopeCapacity: 1 << 40, MaxScopes: 1 << 40})
+	c = newConfig(&Options{Capacity: math.MaxInt, ScopeCapacity: math.MaxInt, MaxScopes: math.MaxInt, MaxBytes: math.MaxInt, ScopeMaxBytes: math.MaxInt})
 	if c.capacity != maxRecords || c.scopeCapacity != maxRecords || c.maxScopes != maxScopes {
 		t.Errorf("huge counts: %d, %d, %d, want the caps", c.capacity, c.scopeCapacity, c.maxScopes)
+	}
+	if c.maxBytes != int64(bytesLimit) || c.scopeMaxBytes != int64(bytesLimit) {
+		t.Errorf("huge sizes: %d, %d, want %d", c.maxBytes, c.scopeMaxBytes, bytesLimit)
 	}
 }
 

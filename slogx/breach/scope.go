@@ -163,6 +163,9 @@ func (c *core) release(s *scope, b *buffer) {
 	b.passUntil.Store(0)
 	c.scopesMu.Lock()
 	delete(c.live, s)
+	// Stats sums the live buffers under the same lock, so the evictions
+	// move from the buffer to the handler without being counted twice.
+	c.stats.evicted.Add(b.evicted.Swap(0))
 	c.scopesMu.Unlock()
 	c.pool.Put(b)
 }

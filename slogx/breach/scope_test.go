@@ -134,7 +134,7 @@ func TestMaxScopesFallsBackToShared(t *testing.T) {
 	if st.Scopes != 2 || st.DroppedScopes != 2 {
 		t.Fatalf("Stats() = %+v, want 2 live scopes and 2 dropped (counted once each)", st)
 	}
-	if got := h.c.shared.count.Load(); got != 6 {
+	if got := int64(h.c.shared.len()); got != 6 {
 		t.Fatalf("shared buffer holds %d, want the 6 records of the dropped scopes", got)
 	}
 	// A dropped scope's trigger flushes the shared buffer, where its lead-up is.
