@@ -1,0 +1,232 @@
+package breach
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"runtime"
+	"testing"
+	"time"
+
+	"go.slogx.dev/internal/ringbuf"
+	"go.slogx.dev/slogx"
+)
+
+// benchRecord is the record the benchmarks buffer: five attributes of the
+// kinds a service logs most (string, int, duration, time, error).
+func benchRecord() slog.Record {
+	r := slog.NewRecord(time.Now(), slog.LevelDebug, "fetched user profile", 0)
+	r.AddAttrs(
+		slog.String("user", "u-1234"),
+		slog.Int("attempt", 3),
+		slog.Duration("elapsed", 1500*time.Millisecond),
+		slog.Time("deadline", time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)),
+		slog.Any("err", errors.New("connection reset by peer")),
+	)
+	return r
+}
+
+func benchTarget() slog.Handler {
+	return slogx.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelDebug})
+}
+
+// drainEvery is how often the no-eviction benchmarks empty the buffer, as a
+// trigger would, so that they measure buffering and not eviction. The drain
+// is inside the timing, amortized over drainEvery records.
+const drainEvery = 512
+
+// BenchmarkBuffer measures Handle for a record that is buffered: no trigger,
+// no eviction.
+func BenchmarkBuffer(b *testing.B) {
+	h := New(benchTarget(), nil)
+	r := benchRecord()
+	ctx := context.Background()
+	var batch []entry
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		_ = h.Handle(ctx, r)
+		if i++; i == drainEvery {
+			i = 0
+			batch = h.c.shared.drain(batch[:0])
+			clear(batch)
+		}
+	}
+	noEvictions(b, h)
+}
+
+// noEvictions fails a benchmark that meant to measure buffering alone.
+func noEvictions(b *testing.B, h *Handler) {
+	b.Helper()
+	if n := h.Stats().Evicted; n != 0 {
+		b.Fatalf("%d records evicted: this benchmark must not reach the eviction path", n)
+	}
+}
+
+// evictions fails a benchmark that meant to measure eviction but did not.
+func evictions(b *testing.B, h *Handler) {
+	b.Helper()
+	if n := h.Stats().Evicted; n < uint64(b.N) {
+		b.Fatalf("%d records evicted for %d logged: the eviction path was not measured", n, b.N)
+	}
+}
+
+// BenchmarkBufferParallel is BenchmarkBuffer with every P logging at once
+// into the same buffer.
+func BenchmarkBufferParallel(b *testing.B) {
+	// Each goroutine drains after its share of drainEvery.
+	h := New(benchTarget(), nil)
+	r := benchRecord()
+	ctx := context.Background()
+	every := drainEvery / runtime.GOMAXPROCS(0)
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		var batch []entry
+		i := 0
+		for pb.Next() {
+			_ = h.Handle(ctx, r)
+			if i++; i == every {
+				i = 0
+				// A drain stops at a record the other goroutine is still
+				// storing; go on until most of the buffer is free.
+				for h.c.shared.len() > every {
+					batch = h.c.shared.drain(batch[:0])
+					clear(batch)
+				}
+			}
+		}
+	})
+	noEvictions(b, h)
+}
+
+// BenchmarkBufferEvict measures the steady state of a quiet service: the
+// buffer is full, so every record evicts the oldest one.
+func BenchmarkBufferEvict(b *testing.B) {
+	h := New(benchTarget(), nil)
+	r := benchRecord()
+	ctx := context.Background()
+	for range DefaultCapacity {
+		_ = h.Handle(ctx, r)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = h.Handle(ctx, r)
+	}
+	evictions(b, h)
+}
+
+// BenchmarkBufferEvictParallel is BenchmarkBufferEvict with every P
+// logging at once.
+func BenchmarkBufferEvictParallel(b *testing.B) {
+	h := New(benchTarget(), nil)
+	r := benchRecord()
+	ctx := context.Background()
+	for range DefaultCapacity {
+		_ = h.Handle(ctx, r)
+	}
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			_ = h.Handle(ctx, r)
+		}
+	})
+	evictions(b, h)
+}
+
+// BenchmarkBufferScoped measures buffering into a request's scope, with
+// context attributes, the usual shape of an HTTP service.
+func BenchmarkBufferScoped(b *testing.B) {
+	h := New(benchTarget(), nil)
+	r := benchRecord()
+	ctx, end := NewScope(slogx.NewContext(context.Background(), slog.String("request_id", "r-1")))
+	defer end()
+	var batch []entry
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		_ = h.Handle(ctx, r)
+		if i++; i == DefaultScopeCapacity {
+			i = 0
+			batch = h.c.scopeBuffer(scopeFrom(ctx)).drain(batch[:0])
+			clear(batch)
+		}
+	}
+	noEvictions(b, h)
+}
+
+// BenchmarkFlush1000 measures a trigger that writes a full buffer of 1000
+// records, and then itself, to slogx.JSONHandler on io.Discard. Refilling
+// the buffer is not timed.
+func BenchmarkFlush1000(b *testing.B) {
+	h := New(benchTarget(), nil)
+	r := benchRecord()
+	trig := slog.NewRecord(time.Now(), slog.LevelError, "request failed", 0)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		b.StopTimer()
+		for range DefaultCapacity {
+			_ = h.Handle(ctx, r)
+		}
+		b.StartTimer()
+		_ = h.Handle(ctx, trig)
+	}
+	if got := h.Stats().Flushed; got < DefaultCapacity {
+		b.Fatalf("flushed %d records, want at least %d", got, DefaultCapacity)
+	}
+}
+
+// The two benchmarks below run the ring alone, with breach's element, under
+// the parallel workloads above: the floor that breach's own work adds to.
+// On shared cores the parallel figures move with the neighbours' load, so
+// compare them with these from the same run.
+
+// BenchmarkRingOnlyEvictParallel pops the oldest element and pushes a new
+// one, as the eviction path does.
+func BenchmarkRingOnlyEvictParallel(b *testing.B) {
+	r := ringbuf.New[entry](DefaultCapacity, ringbuf.RejectWhenFull)
+	var e entry
+	e.capture(context.Background(), benchRecord(), nil)
+	for range DefaultCapacity {
+		r.TryPush(e)
+	}
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			for {
+				if _, ok := r.TryPop(); ok {
+					break
+				}
+				runtime.Gosched()
+			}
+			for !r.TryPush(e) {
+				runtime.Gosched()
+			}
+		}
+	})
+}
+
+// BenchmarkRingOnlyPushDrainParallel pushes and drains as
+// BenchmarkBufferParallel does.
+func BenchmarkRingOnlyPushDrainParallel(b *testing.B) {
+	r := ringbuf.New[entry](DefaultCapacity, ringbuf.RejectWhenFull)
+	var e entry
+	e.capture(context.Background(), benchRecord(), nil)
+	every := drainEvery / runtime.GOMAXPROCS(0)
+	b.RunParallel(func(pb *testing.PB) {
+		var batch []entry
+		i := 0
+		for pb.Next() {
+			for !r.TryPush(e) {
+				runtime.Gosched()
+			}
+			if i++; i == every {
+				i = 0
+				for r.Len() > every {
+					batch = r.Drain(batch[:0], 0)
+					clear(batch)
+				}
+			}
+		}
+	})
+}
