@@ -155,6 +155,23 @@ func BenchmarkBufferScoped(b *testing.B) {
 	noEvictions(b, h)
 }
 
+// BenchmarkScopeLifecycle measures what a request pays for its scope: start
+// it, buffer one record in it (which takes a buffer from the pool), end it.
+func BenchmarkScopeLifecycle(b *testing.B) {
+	h := New(benchTarget(), nil)
+	r := benchRecord()
+	bg := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		ctx, end := NewScope(bg)
+		_ = h.Handle(ctx, r)
+		end()
+	}
+	if st := h.Stats(); st.Scopes != 0 || st.DroppedScopes != 0 {
+		b.Fatalf("Stats() = %+v", st)
+	}
+}
+
 // BenchmarkFlush1000 measures a trigger that writes a full buffer of 1000
 // records, and then itself, to slogx.JSONHandler on io.Discard. Refilling
 // the buffer is not timed.

@@ -64,10 +64,14 @@ func scopeFrom(ctx context.Context) *scope {
 type scope struct {
 	mu    sync.RWMutex
 	ended bool
-	slots []*scopeSlot // one per handler that buffered for the scope; guarded by mu
+	// one is the slot of the first handler to buffer for the scope, kept
+	// inline because most programs have a single breach handler; it is
+	// written once, under mu, before first points to it. more holds the
+	// slots of further handlers, under mu.
+	one  scopeSlot
+	more []scopeSlot
 
-	// first caches slots[0] for the lock-free lookup: most programs have a
-	// single breach handler.
+	// first is &one once set, for the lock-free lookup; nil after end.
 	first atomic.Pointer[scopeSlot]
 }
 
@@ -86,9 +90,12 @@ func (s *scope) end() {
 		return
 	}
 	s.ended = true
-	slots := s.slots
-	s.slots = nil
 	s.first.Store(nil)
+	slots := s.more
+	if s.one.c != nil {
+		slots = append(slots, s.one)
+	}
+	s.more = nil
 	s.mu.Unlock()
 	for _, sl := range slots {
 		if sl.b != nil {
@@ -115,10 +122,12 @@ func (c *core) scopeBuffer(s *scope) *buffer {
 	if b, found := s.lookup(c); found {
 		return b
 	}
-	sl := &scopeSlot{c: c, b: c.acquire(s)}
-	s.slots = append(s.slots, sl)
-	if len(s.slots) == 1 {
-		s.first.Store(sl)
+	sl := scopeSlot{c: c, b: c.acquire(s)}
+	if s.one.c == nil {
+		s.one = sl
+		s.first.Store(&s.one)
+	} else {
+		s.more = append(s.more, sl)
 	}
 	return sl.b
 }
@@ -130,7 +139,10 @@ func (s *scope) lookup(c *core) (b *buffer, found bool) {
 	if s.ended {
 		return nil, true
 	}
-	for _, sl := range s.slots {
+	if s.one.c == c {
+		return s.one.b, true
+	}
+	for _, sl := range s.more {
 		if sl.c == c {
 			return sl.b, true
 		}
