@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 
 	"go.slogx.dev/internal/ctxattrs"
 	"go.slogx.dev/internal/ndjson"
@@ -38,6 +39,9 @@ type shared struct {
 	level   slog.Leveler
 	maxLine int
 	root    *ndjson.Encoder // no WithAttrs, no groups: the last resort of truncation
+	// sizeHint is the largest record seen so far, the room asked of the
+	// sink's pool, so that encoding rarely outgrows its buffer. It only grows.
+	sizeHint atomic.Int64
 }
 
 // New returns a handler for opts and starts its sender. A bad option is
@@ -99,16 +103,19 @@ func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
 		h.c.sink.CountLocal()
 		return nil
 	}
-	buf := ndjson.GetBuffer()
+	// Encode straight into a buffer of the sink's pool and hand it over: one
+	// pooled buffer and no copy per record.
+	buf := h.c.sink.Buffer(int(h.c.sizeHint.Load()))
 	*buf = h.enc.AppendRecord(*buf, &r, ctxAttrs)
-	var err error
-	if len(*buf) > h.c.maxLine {
-		err = h.handleLong(buf, &r, ctxAttrs)
-	} else {
-		err = h.c.sink.Enqueue(*buf)
+	if n := int64(len(*buf)); n > h.c.sizeHint.Load() {
+		h.c.sizeHint.Store(n)
 	}
-	ndjson.PutBuffer(buf)
-	return err
+	if len(*buf) > h.c.maxLine {
+		err := h.handleLong(buf, &r, ctxAttrs)
+		h.c.sink.Release(buf)
+		return err
+	}
+	return h.c.sink.EnqueueOwned(buf)
 }
 
 // Flush sends every record logged before the call and waits until each is
