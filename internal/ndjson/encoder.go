@@ -117,6 +117,14 @@ func (e *Encoder) WithGroup(name string) *Encoder {
 // r is passed by pointer because a Record is some 300 bytes; it is not
 // modified.
 func (e *Encoder) AppendRecord(dst []byte, r *slog.Record, ctxAttrs []slog.Attr) []byte {
+	dst, _ = e.AppendRecordLocal(dst, r, ctxAttrs)
+	return dst
+}
+
+// AppendRecordLocal is AppendRecord that also reports whether the record
+// carried the local-only marker among its attributes, found on the way
+// rather than by a second pass over them. Sinks drop such records.
+func (e *Encoder) AppendRecordLocal(dst []byte, r *slog.Record, ctxAttrs []slog.Attr) (out []byte, local bool) {
 	s := state{e: e, buf: dst}
 	if e.opts.ReplaceAttr != nil {
 		s.initGroups()
@@ -169,7 +177,7 @@ func (e *Encoder) AppendRecord(dst []byte, r *slog.Record, ctxAttrs []slog.Attr)
 	s.appendNonBuiltIns(r)
 	s.buf = append(s.buf, '\n')
 	s.free()
-	return s.buf
+	return s.buf, s.local
 }
 
 // appendReplacedBuiltin passes a built-in attribute through ReplaceAttr and
@@ -251,6 +259,7 @@ type state struct {
 	buf    []byte
 	sep    bool      // write a comma before the next key
 	groups *[]string // open groups, kept only for ReplaceAttr
+	local  bool      // the local-only marker was among the attributes
 }
 
 var groupPool = sync.Pool{New: func() any {
@@ -321,6 +330,9 @@ func (s *state) appendAttrs(as []slog.Attr) bool {
 func (s *state) appendAttr(a slog.Attr) bool {
 	k := a.Value.Kind()
 	if k == slog.KindLogValuer {
+		if ctxattrs.IsLocalOnly(a) {
+			s.local = true // it resolves to nothing; only its presence counts
+		}
 		a.Value = a.Value.Resolve()
 		k = a.Value.Kind()
 	}

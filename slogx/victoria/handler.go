@@ -99,14 +99,19 @@ func (h *Handler) WithGroup(name string) slog.Handler {
 // [ErrQueueFull], [ErrTooLarge] or [ErrClosed], with the record counted.
 func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
 	ctxAttrs, local := ctxattrs.From(ctx)
-	if local || h.enc.Local() || recordIsLocal(&r) {
+	if local || h.enc.Local() {
 		h.c.sink.CountLocal()
 		return nil
 	}
 	// Encode straight into a buffer of the sink's pool and hand it over: one
 	// pooled buffer and no copy per record.
 	buf := h.c.sink.Buffer(int(h.c.sizeHint.Load()))
-	*buf = h.enc.AppendRecord(*buf, &r, ctxAttrs)
+	*buf, local = h.enc.AppendRecordLocal(*buf, &r, ctxAttrs)
+	if local {
+		h.c.sink.Release(buf)
+		h.c.sink.CountLocal()
+		return nil
+	}
 	if n := int64(len(*buf)); n > h.c.sizeHint.Load() {
 		h.c.sizeHint.Store(n)
 	}
@@ -133,18 +138,3 @@ func (h *Handler) Close() error { return h.c.sink.Close() }
 
 // Stats returns the handler's counters, shared by all derived handlers.
 func (h *Handler) Stats() Stats { return statsFrom(h.c.sink.Stats()) }
-
-// recordIsLocal is ctxattrs.RecordIsLocal without copying the record, which
-// is a measurable part of Handle's cost.
-func recordIsLocal(r *slog.Record) bool {
-	local := false
-	r.Attrs(func(a slog.Attr) bool {
-		// The marker has the empty key: one length test rules out the rest.
-		if a.Key == "" && ctxattrs.IsLocalOnly(a) {
-			local = true
-			return false
-		}
-		return true
-	})
-	return local
-}

@@ -221,6 +221,7 @@ func TestLocalOnlyNeverSent(t *testing.T) {
 	logger.InfoContext(localCtx, "local: context")
 	localLogger.Info("local: handler", "k", "v")
 	localLogger.With("more", 1).Info("local: derived from a local handler")
+	logger.Info("local: marker inside a group", slog.Group("g", slogx.LocalOnly(), slog.Int("a", 1)))
 	logger.Info("sent 2")
 
 	if err := h.Close(); err != nil {
@@ -233,8 +234,8 @@ func TestLocalOnlyNeverSent(t *testing.T) {
 		t.Errorf("%d host-local records were stored", got)
 	}
 	st := h.Stats()
-	if st.Local != 4 {
-		t.Errorf("Stats.Local = %d, want 4", st.Local)
+	if st.Local != 5 {
+		t.Errorf("Stats.Local = %d, want 5", st.Local)
 	}
 	checkAllDelivered(t, st, 2)
 }
