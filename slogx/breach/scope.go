@@ -3,6 +3,7 @@ package breach
 import (
 	"context"
 	"net/http"
+	"runtime"
 	"sync"
 	"sync/atomic"
 )
@@ -20,9 +21,12 @@ import (
 //
 // Call the end function when the work is done, typically with defer; it is
 // safe to call more than once and from any goroutine. Records logged with
-// the context after that are treated as unscoped. A scope does not depend on
-// a particular handler, so one scope serves every breach handler in a
-// pipeline; each handler bounds its live scopes by [Options.MaxScopes].
+// the context after that are treated as unscoped. A scope whose end is
+// never called ends when the garbage collector finds its context
+// unreachable, so a forgotten end costs its buffer for a while, not for
+// good. A scope does not depend on a particular handler, so one scope
+// serves every breach handler in a pipeline; each handler bounds its live
+// scopes by [Options.MaxScopes].
 //
 // NewScope on a context that is already in a scope starts a separate inner
 // scope: records logged with the new context go only to it.
@@ -31,7 +35,9 @@ func NewScope(ctx context.Context) (context.Context, func()) {
 		ctx = context.Background()
 	}
 	s := &scope{}
-	return context.WithValue(ctx, scopeKey{}, s), s.end
+	sctx := &scopeCtx{Context: ctx, s: s}
+	s.cleanup = runtime.AddCleanup(sctx, (*scope).end, s)
+	return sctx, s.end
 }
 
 // HTTP wraps next so that every request runs in its own scope (see
@@ -47,6 +53,23 @@ func HTTP(next http.Handler) http.Handler {
 }
 
 type scopeKey struct{}
+
+// scopeCtx is the context NewScope returns: ctx carrying the scope, as
+// context.WithValue would, in one allocation. Handlers keep the scope (in
+// their list of live scopes) but never the context, so the context becomes
+// unreachable with the last context derived from it, and its cleanup ends
+// a scope that was never ended.
+type scopeCtx struct {
+	context.Context
+	s *scope
+}
+
+func (c *scopeCtx) Value(key any) any {
+	if key == (scopeKey{}) {
+		return c.s
+	}
+	return c.Context.Value(key)
+}
 
 func scopeFrom(ctx context.Context) *scope {
 	if ctx == nil {
@@ -73,6 +96,10 @@ type scope struct {
 
 	// first is &one once set, for the lock-free lookup; nil after end.
 	first atomic.Pointer[scopeSlot]
+
+	// cleanup ends the scope if its context is collected first; end
+	// cancels it.
+	cleanup runtime.Cleanup
 }
 
 // scopeSlot is a scope's buffer in one handler; b is nil when the handler
@@ -90,6 +117,7 @@ func (s *scope) end() {
 		return
 	}
 	s.ended = true
+	s.cleanup.Stop()
 	s.first.Store(nil)
 	slots := s.more
 	if s.one.c != nil {

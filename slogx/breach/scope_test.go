@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -57,6 +58,58 @@ func TestScopeEndDiscards(t *testing.T) {
 	}
 	if got := target.msgs(); len(got) != 0 {
 		t.Fatalf("ending a scope wrote %q", got)
+	}
+}
+
+func TestForgottenScopeEndsWhenUnreachable(t *testing.T) {
+	target := newRecorder()
+	h := New(target, &Options{MaxScopes: 1})
+	func() {
+		ctx, _ := NewScope(context.Background()) // end is never called
+		mustHandle(t, h, ctx, rec(slog.LevelDebug, "forgotten"))
+	}()
+	if st := h.Stats(); st.Scopes != 1 {
+		t.Fatalf("Scopes = %d, want 1", st.Scopes)
+	}
+	ended := make(chan struct{})
+	go func() {
+		for h.Stats().Scopes != 0 {
+			runtime.Gosched()
+		}
+		close(ended)
+	}()
+	if !gcUntil(ended) {
+		t.Fatal("a scope whose context is unreachable still holds its buffer")
+	}
+	if st := h.Stats(); st.Discarded != 1 || st.Buffered != 0 {
+		t.Fatalf("Stats() = %+v, want the forgotten record discarded", st)
+	}
+	// The bound is free again for a new scope.
+	ctx, end := NewScope(context.Background())
+	defer end()
+	mustHandle(t, h, ctx, rec(slog.LevelDebug, "next"))
+	if st := h.Stats(); st.Scopes != 1 || st.DroppedScopes != 0 {
+		t.Fatalf("Stats() = %+v, want the new scope to get a buffer", st)
+	}
+}
+
+func TestScopeContextBehavesLikeItsParent(t *testing.T) {
+	type key struct{}
+	parent, cancel := context.WithCancel(context.WithValue(context.Background(), key{}, "v"))
+	ctx, end := NewScope(parent)
+	defer end()
+	if ctx.Value(key{}) != "v" {
+		t.Error("the scoped context lost its parent's values")
+	}
+	child, cancelChild := context.WithCancel(ctx)
+	defer cancelChild()
+	cancel()
+	<-child.Done() // cancellation passes through the scope
+	if ctx.Err() != context.Canceled || child.Err() != context.Canceled {
+		t.Errorf("Err() = %v, %v, want context.Canceled", ctx.Err(), child.Err())
+	}
+	if scopeFrom(child) == nil || scopeFrom(child) != scopeFrom(ctx) {
+		t.Error("a context derived from a scoped one is not in the scope")
 	}
 }
 
