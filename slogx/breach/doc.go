@@ -122,20 +122,22 @@
 //	go test -bench . -benchmem -count=6 -run '^$' ./slogx/breach/
 //
 // on two shared cores (Intel Xeon, Go 1.26), medians of six runs, for a
-// record of five attributes (string, int, duration, time, error):
+// record of five attributes (string, int, duration, time, error); where two
+// figures are given, they are the medians of two such runs at different
+// times:
 //
-//	BenchmarkBuffer                ~135 ns/op   0 allocs/op  (buffered; drained every 512, amortized)
-//	BenchmarkBufferParallel        ~205 ns/op   0 allocs/op  (2 goroutines, one buffer)
-//	BenchmarkBufferEvict           ~180 ns/op   0 allocs/op  (full buffer: a quiet service's steady state)
-//	BenchmarkBufferEvictParallel   ~220 ns/op   0 allocs/op
-//	BenchmarkBufferScoped          ~150 ns/op   0 allocs/op  (in a scope, with context attributes)
-//	BenchmarkFlush1000             ~300 µs/op   0 allocs/op  (1000 records into slogx.JSONHandler)
+//	BenchmarkBuffer                ~140 ns/op          0 allocs/op  (drained every 512, amortized)
+//	BenchmarkBufferParallel        ~205 to ~250 ns/op  0 allocs/op  (2 goroutines, one buffer)
+//	BenchmarkBufferEvict           ~165 ns/op          0 allocs/op  (full: a quiet service's steady state)
+//	BenchmarkBufferEvictParallel   ~220 to ~330 ns/op  0 allocs/op
+//	BenchmarkBufferScoped          ~150 ns/op          0 allocs/op  (in a scope, with context attributes)
+//	BenchmarkFlush1000             ~300 µs/op          0 allocs/op  (1000 records into slogx.JSONHandler)
 //
 // The parallel figures are dominated by two cores contending for one ring
-// and move with the load of neighbouring machines (from under 200 to over
-// 300 ns/op between runs); BenchmarkRingOnlyEvictParallel and
-// BenchmarkRingOnlyPushDrainParallel measure the ring alone in the same
-// run (about 110 ns/op here), which is the floor they add to.
+// and move with the load of neighbouring machines. The ring alone, under
+// the same workloads and in the same runs (BenchmarkRingOnlyEvictParallel,
+// BenchmarkRingOnlyPushDrainParallel), took from about 100 to about 290
+// ns/op; that is the floor breach's own work adds to.
 //
 // A flush costs what the target costs to write its records, plus building
 // one context per run of records that share their context attributes; it
