@@ -8,6 +8,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
+
+	"encoding/binary"
 )
 
 func TestAppendRFC3339NanoMatchesTime(t *testing.T) {
@@ -121,4 +124,23 @@ func checkEscape(t *testing.T, s string) {
 	if got := safePrefix(s); got != slow {
 		t.Fatalf("safePrefix(%q) = %d, want %d", s, got, slow)
 	}
+}
+
+// safePrefix returns the length of the longest prefix of s that needs no
+// escaping by words, as AppendEscaped checks
+// them; the test compares it with the byte loop.
+func safePrefix(s string) int {
+	for i := 0; i+8 <= len(s); i += 8 {
+		if !plain64(binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(s), len(s))[i:])) {
+			return safeBytes(s, i)
+		}
+	}
+	return safeBytes(s, len(s)&^7)
+}
+
+func safeBytes(s string, i int) int {
+	for i < len(s) && safeByte[s[i]] {
+		i++
+	}
+	return i
 }

@@ -182,17 +182,6 @@ func AppendEscaped(buf []byte, str string) []byte {
 	return buf[:l+n]
 }
 
-// safePrefix returns the length of the longest prefix of s that needs no
-// escaping (the scan AppendEscaped does, kept for its test).
-func safePrefix(s string) int {
-	for i := 0; i+8 <= len(s); i += 8 {
-		if !plain64(binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(s), len(s))[i:])) {
-			return safeBytes(s, i)
-		}
-	}
-	return safeBytes(s, len(s)&^7)
-}
-
 // plain64 reports whether none of the eight bytes of x needs escaping: no
 // byte < 0x20, '"', '\\' or >= 0x80. (v-lo)&^v&hi is non-zero exactly when
 // v has a zero byte (and (v-n*lo)&^v&hi when it has a byte below n), the
@@ -213,13 +202,6 @@ func plain32(x uint32) bool {
 	)
 	q, k := x^('"'*lo), x^('\\'*lo)
 	return ((x-0x20*lo)&^x|(q-lo)&^q|(k-lo)&^k|x)&hi == 0
-}
-
-func safeBytes(s string, i int) int {
-	for i < len(s) && safeByte[s[i]] {
-		i++
-	}
-	return i
 }
 
 // appendEscapedSlow is encoding/json's string encoder with escapeHTML off,
