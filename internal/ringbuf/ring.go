@@ -143,6 +143,35 @@ func (r *Ring[T]) TryPush(v T) bool {
 	}
 }
 
+// TryPushFunc is TryPush for an element that fill writes in place: it
+// claims the slot at the tail, calls fill with a pointer to it and then
+// publishes it. Whatever fill does therefore happens after every push that
+// claimed an earlier slot has claimed it, which lets a caller stamp the
+// element with a sequence number taken inside fill: a consumer that has seen
+// a slot claimed knows its element's stamp is not older than any stamp
+// already handed out when it looked.
+//
+// The slot is in flight while fill runs; consumers wait for it, so fill must
+// be short and must not panic. It returns false, without calling fill, when
+// the ring is full.
+func (r *Ring[T]) TryPushFunc(fill func(*T)) bool {
+	for {
+		pos := r.tail.Load()
+		c := &r.cells[pos&r.mask]
+		seq := c.seq.Load()
+		switch d := int64(seq - pos); {
+		case d == 0:
+			if r.tail.CompareAndSwap(pos, pos+1) {
+				fill(&c.val)
+				c.seq.Store(pos + 1) // publish
+				return true
+			}
+		case d < 0:
+			return false
+		}
+	}
+}
+
 // PushEvict adds v at the tail. If the ring is full it removes the oldest
 // element to make room and returns it with ok true, so the caller can account
 // for it (its size, a drop counter); otherwise it returns the zero value and
@@ -212,6 +241,43 @@ func (r *Ring[T]) TryPop() (v T, ok bool) {
 			return v, false
 		}
 		// Another consumer took pos first: try the next position.
+	}
+}
+
+// Peek returns a pointer to the oldest element, or false if there is none
+// ready. It is for a ring with a single consumer at a time, such as one whose
+// consumers hold a lock: the element stays in the ring, and the pointer is
+// valid only until the caller itself pops, discards or drains it. With
+// concurrent consumers the element could be taken and its slot refilled
+// while the caller reads it.
+func (r *Ring[T]) Peek() (*T, bool) {
+	pos := r.head.Load()
+	c := &r.cells[pos&r.mask]
+	if c.seq.Load() != pos+1 {
+		return nil, false
+	}
+	return &c.val, true
+}
+
+// Discard removes the oldest element without copying it out and reports
+// whether there was one ready. It is TryPop for a caller that has no use for
+// the element, typically after looking at it with [Ring.Peek].
+func (r *Ring[T]) Discard() bool {
+	for {
+		pos := r.head.Load()
+		c := &r.cells[pos&r.mask]
+		seq := c.seq.Load()
+		switch d := int64(seq - (pos + 1)); {
+		case d == 0:
+			if r.head.CompareAndSwap(pos, pos+1) {
+				var zero T
+				c.val = zero
+				c.seq.Store(pos + uint64(len(r.cells)))
+				return true
+			}
+		case d < 0:
+			return false
+		}
 	}
 }
 

@@ -548,3 +548,110 @@ func TestConcurrentEvictOldest(t *testing.T) {
 		})
 	}
 }
+
+func TestTryPushFunc(t *testing.T) {
+	r := New[[2]int](4, RejectWhenFull)
+	for i := range 4 {
+		if !r.TryPushFunc(func(v *[2]int) { v[0], v[1] = i, i*10 }) {
+			t.Fatalf("TryPushFunc #%d failed below Cap", i)
+		}
+	}
+	called := false
+	if r.TryPushFunc(func(*[2]int) { called = true }) {
+		t.Fatal("TryPushFunc succeeded on a full ring")
+	}
+	if called {
+		t.Fatal("TryPushFunc called fill on a full ring")
+	}
+	got := r.Drain(nil, 0)
+	want := [][2]int{{0, 0}, {1, 10}, {2, 20}, {3, 30}}
+	if !slices.Equal(got, want) {
+		t.Fatalf("drained %v, want %v", got, want)
+	}
+}
+
+// TestTryPushFuncStampsArePrefix checks the property TryPushFunc documents:
+// when producers stamp elements inside fill from one counter, a single
+// consumer that drains what was claimed when it looked has, by then, seen
+// every stamp handed out before it looked.
+func TestTryPushFuncStampsArePrefix(t *testing.T) {
+	const producers, perProducer = 4, 20_000
+	r := New[uint64](256, RejectWhenFull)
+	var stamp atomic.Uint64
+	var wg sync.WaitGroup
+	for range producers {
+		wg.Go(func() {
+			for n := 0; n < perProducer; {
+				if r.TryPushFunc(func(v *uint64) { *v = stamp.Add(1) }) {
+					n++
+				} else {
+					runtime.Gosched()
+				}
+			}
+		})
+	}
+	seen := make([]bool, producers*perProducer+1)
+	var batch []uint64
+	total := 0
+	missing := uint64(0) // the first stamp found missing; the consumer goes on so producers finish
+	for total < producers*perProducer {
+		before := stamp.Load()
+		need := r.Len() // claimed and not consumed: we are the only consumer
+		for got := 0; got < need; {
+			batch = r.Drain(batch[:0], 0)
+			if len(batch) == 0 {
+				runtime.Gosched()
+			}
+			for _, s := range batch {
+				seen[s] = true
+			}
+			got += len(batch)
+			total += len(batch)
+		}
+		for s := uint64(1); s <= before && missing == 0; s++ {
+			if !seen[s] {
+				missing = s
+			}
+		}
+	}
+	wg.Wait()
+	if missing != 0 {
+		t.Fatalf("stamp %d was handed out before the consumer looked, but was not among what it drained", missing)
+	}
+}
+
+func TestPeekAndDiscard(t *testing.T) {
+	r := New[*int](4, RejectWhenFull)
+	if _, ok := r.Peek(); ok {
+		t.Fatal("Peek on an empty ring reported an element")
+	}
+	if r.Discard() {
+		t.Fatal("Discard on an empty ring reported an element")
+	}
+	for i := range 3 {
+		r.TryPush(new(i))
+	}
+	p, ok := r.Peek()
+	if !ok || **p != 0 {
+		t.Fatalf("Peek = %v, %v, want the oldest element 0", p, ok)
+	}
+	if r.Len() != 3 {
+		t.Fatalf("Len after Peek = %d, want 3: Peek must not remove", r.Len())
+	}
+	if !r.Discard() {
+		t.Fatal("Discard reported no element")
+	}
+	if p, ok := r.Peek(); !ok || **p != 1 {
+		t.Fatalf("Peek after Discard = %v, %v, want 1", p, ok)
+	}
+	// The discarded slot no longer holds its element.
+	if head := r.head.Load(); r.cells[(head-1)&r.mask].val != nil {
+		t.Fatal("Discard left the element in its slot")
+	}
+	if v, ok := r.TryPop(); !ok || *v != 1 {
+		t.Fatalf("TryPop after Discard = %v, %v, want 1", v, ok)
+	}
+	if r.Len() != 1 {
+		t.Fatalf("Len = %d, want 1", r.Len())
+	}
+}
