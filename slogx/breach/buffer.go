@@ -1,9 +1,12 @@
 package breach
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
 	"runtime"
+	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
 	"unsafe"
@@ -13,7 +16,7 @@ import (
 )
 
 // entry is one buffered record with everything needed to write it later as
-// if it had been written at log time. The ring holds entries by value, so
+// if it had been written at log time. The rings hold entries by value, so
 // buffering allocates nothing of its own.
 type entry struct {
 	rec slog.Record // cloned, LogValuers resolved
@@ -30,6 +33,12 @@ type entry struct {
 	local    bool
 
 	size int64 // approximate bytes, for MaxBytes
+
+	// seq is the record's place in log order: the buffer's clock after its
+	// push. start is the buffer's byte total before it. They are stamped
+	// when the record is stored (see buffer.push).
+	seq   uint64
+	start uint64
 }
 
 // Sizes used by the byte accounting. They describe what a buffered record
@@ -49,150 +58,389 @@ const (
 	maxResolveDepth = 32
 )
 
-// buffer is one window of recent records: the shared one, or one scope's.
-type buffer struct {
-	ring *ringbuf.Ring[entry]
-
-	capacity int64 // exact bound; the ring's own capacity may be larger
-	maxBytes int64
-
-	// state is the number of records in the buffer, counting pushes that
-	// have reserved room but not yet stored their record, and their
-	// approximate size in bytes, packed into one word so that a push pays a
-	// single atomic operation for both (see oneRecord). Keeping the count at
-	// or below capacity is what makes Capacity exact although the ring
-	// rounds up to a power of two.
-	state atomic.Uint64
-
-	// evicted counts this buffer's evictions; it sits beside state, which
-	// every push writes anyway, rather than on a line of its own.
-	evicted atomic.Uint64
-
-	// passUntil is the reading of the handler's clock (nanoseconds since
-	// New) until which records pass straight through; 0 when not passing.
-	passUntil atomic.Int64
-}
-
-// The layout of buffer.state: bytes in the low bytesBits bits, the record
-// count above them. Neither field can go negative (every subtraction undoes
-// an earlier addition), so they never borrow from each other; the caps on
-// Capacity and MaxBytes keep them from overflowing.
+// The limits that keep the byte and record counts far from overflowing.
 const (
-	bytesBits = 42
-	bytesMask = 1<<bytesBits - 1
-	oneRecord = 1 << bytesBits
-
 	// maxBytesLimit caps MaxBytes and ScopeMaxBytes, and maxRecordSize the
-	// size charged for one record, well inside bytesBits.
+	// size charged for one record.
 	maxBytesLimit = 1 << 40
 	maxRecordSize = 1 << 32
 )
 
-func stateCount(s uint64) int64 { return int64(s >> bytesBits) }
-func stateBytes(s uint64) int64 { return int64(s & bytesMask) }
+// buffer is one window of recent records: the shared one, or one scope's.
+//
+// The window is defined by log order, not by where records are stored: a
+// record is in it while fewer than capacity records were logged after it,
+// and the bytes of the records from it to the newest are at most maxBytes
+// (the newest record is always in it). Records that fall out of the window
+// are evicted. Every record gets its place in log order (seq) and its byte
+// offset (start) from two counters, clock and total; those two words are
+// all that concurrent pushes write in common.
+//
+// The records themselves are stored in shards, one ring each. The shared
+// buffer has a shard per P, up to maxShards, and a push stores into the
+// shard of the P it runs on: goroutines logging at the same time on
+// different cores write to different memory, which on the same ring would
+// bounce every slot and both ring indexes between their caches. A scope's
+// buffer, written by one request, has one shard.
+//
+// Eviction is lazy but bounded. After storing a record a push evicts the
+// oldest records of its own shard that have fallen out of the window;
+// every sweepEvery-th push does so for every shard; a flush drops what is
+// out of the window before it writes; Stats sweeps before it counts. So
+// what a flush writes is exactly the window, and what a shard holds beyond
+// it is at most the records of the last few pushes.
+type buffer struct {
+	// Written by every push, and kept on a line of their own.
+	clock atomic.Uint64 // records ever stored; the newest record's seq
+	total atomic.Uint64 // bytes ever stored, by the records' size estimates
+	_     [cacheLinePad - 16]byte
 
-// len returns the number of records held, counting pushes in progress.
-func (b *buffer) len() int { return int(stateCount(b.state.Load())) }
+	// Read-only after newBuffer.
+	shards   []shard
+	capacity int64 // exact bound of the window
+	maxBytes int64
+	ringCap  int       // each shard's ring holds at least this many
+	pick     sync.Pool // *int, an index into shards, cached per P; unused with one shard
+	indexes  []int     // what pick hands out, allocated once
+	next     atomic.Uint32
 
-// bytes returns the approximate size of the records held.
-func (b *buffer) bytes() int64 { return stateBytes(b.state.Load()) }
+	// passUntil is the reading of the handler's clock (nanoseconds since
+	// New) until which records pass straight through; 0 when not passing.
+	passUntil atomic.Int64
 
-func newBuffer(capacity int, maxBytes int64) *buffer {
-	return &buffer{
-		ring:     ringbuf.New[entry](capacity, ringbuf.RejectWhenFull),
+	// evicted counts records a flush found out of the window; the shards
+	// count those evicted on the way.
+	evicted atomic.Uint64
+
+	// carry holds records a flush drained but that were stamped after it
+	// looked: the flush writes a prefix of log order and leaves them to the
+	// next one (see drainSettled). carryBytes is their size.
+	carryMu    sync.Mutex
+	carry      []entry
+	carryBytes int64
+
+	order []int32 // scratch of drainSettled, which flushMu serializes
+}
+
+// shard is one ring of a buffer, with what is counted per ring. Pushes
+// store into the ring without a lock; whoever takes records out (the
+// pushing goroutine evicting, a sweep, a flush) holds mu, so that it may
+// look at the oldest record before taking it. Pushes only ever TryLock mu:
+// they skip evicting rather than wait.
+type shard struct {
+	mu      sync.Mutex
+	ring    atomic.Pointer[ringbuf.Ring[entry]] // allocated on first use
+	removed atomic.Int64                        // bytes evicted or drained from ring
+	evicted atomic.Uint64
+
+	// floor and floorStart are the stamps of the oldest record when the
+	// ring was last looked at under mu. Records enter in stamp order but
+	// for pushes that overlap, so they bound what the ring holds from
+	// below; a push that finds its window cannot reach them skips the
+	// lock and the look.
+	floor      atomic.Uint64
+	floorStart atomic.Uint64
+	_          [cacheLinePad - 48]byte
+}
+
+const (
+	// cacheLinePad separates data that different cores write; 128 bytes
+	// because amd64 prefetches lines in pairs.
+	cacheLinePad = 128
+
+	// maxShards caps the shards of the shared buffer. Each holds a ring of
+	// up to the whole window, so memory grows with the count; past a few
+	// cores, several Ps sharing a shard contend little.
+	maxShards = 8
+
+	// ringSlack is room in each ring beyond the window, for the record
+	// being pushed and for records whose pushes overlap.
+	ringSlack = 8
+
+	// sweepEvery is how often, in records, a push evicts from every shard
+	// rather than only its own.
+	sweepEvery = 64
+)
+
+// newBuffer returns a buffer for a window of capacity records and maxBytes
+// bytes, stored in the given number of shards.
+func newBuffer(capacity int, maxBytes int64, shards int) *buffer {
+	b := &buffer{
+		shards:   make([]shard, max(shards, 1)),
 		capacity: int64(capacity),
 		maxBytes: maxBytes,
+		// A window never holds more records than fit in maxBytes at the
+		// smallest size a record is charged, plus the newest one.
+		ringCap: int(min(int64(capacity), maxBytes/entrySize+1)) + ringSlack,
 	}
-}
-
-// push stores e as the newest record, evicting the oldest records while the
-// buffer is over its capacity or its byte bound. It never blocks on a lock;
-// it yields only while another goroutine is halfway through a push or pop of
-// the slot it needs.
-func (b *buffer) push(e *entry) {
-	s := b.state.Add(oneRecord + uint64(e.size)) // reserve room for e
-	if stateCount(s) > b.capacity || stateBytes(s) > b.maxBytes {
-		b.makeRoom(s)
-	}
-	// The count never exceeds capacity <= Cap, so the ring has room: TryPush
-	// can only fail while a pop of the slot it needs is still in progress.
-	for !b.ring.TryPush(*e) {
-		runtime.Gosched()
-	}
-}
-
-// makeRoom evicts for a push whose reservation left the buffer in state s,
-// over a bound. The record being pushed is not in the ring yet, so it is
-// never evicted here: the newest context is the one worth keeping.
-func (b *buffer) makeRoom(s uint64) {
-	// Over capacity: evict exactly one record, the room this push needs.
-	// Several pushes may be over at once; each evicts one, so together they
-	// make exactly the room they need, and none if a drain made it first.
-	for stateCount(s) > b.capacity {
-		if old, ok := b.ring.TryPop(); ok {
-			s = b.evict(old)
-			break
+	if len(b.shards) > 1 {
+		b.indexes = make([]int, len(b.shards))
+		for i := range b.indexes {
+			b.indexes[i] = i
 		}
-		// The oldest record is still being stored or drained.
-		runtime.Gosched()
-		s = b.state.Load()
+		b.pick.New = func() any {
+			return &b.indexes[int(b.next.Add(1)-1)%len(b.indexes)]
+		}
 	}
-	// Over the byte bound: evict the oldest until it holds. This is
-	// approximate under concurrency, as the bound is.
-	for stateBytes(s) > b.maxBytes {
-		old, ok := b.ring.TryPop()
+	return b
+}
+
+// sharedShards is the number of shards of a handler's shared buffer.
+func sharedShards() int { return min(runtime.GOMAXPROCS(0), maxShards) }
+
+// shard returns the shard for a push by the calling goroutine: the one its
+// P used last, which is likely still in this core's cache.
+func (b *buffer) shard() *shard {
+	if len(b.shards) == 1 {
+		return &b.shards[0]
+	}
+	i := b.pick.Get().(*int)
+	b.pick.Put(i)
+	return &b.shards[*i]
+}
+
+// ringOf returns sh's ring, creating it on first use.
+func (b *buffer) ringOf(sh *shard) *ringbuf.Ring[entry] {
+	if r := sh.ring.Load(); r != nil {
+		return r
+	}
+	r := ringbuf.New[entry](b.ringCap, ringbuf.RejectWhenFull)
+	if sh.ring.CompareAndSwap(nil, r) {
+		return r
+	}
+	return sh.ring.Load()
+}
+
+// push stores e as the newest record and evicts what falls out of the
+// window. It never blocks on a lock; it yields only while its ring is full
+// and another goroutine is taking records out of it.
+func (b *buffer) push(e *entry) { b.pushTo(b.shard(), e) }
+
+func (b *buffer) pushTo(sh *shard, e *entry) {
+	r := b.ringOf(sh)
+	size := uint64(e.size)
+	var seq, end uint64
+	// The stamps are taken once the slot is claimed, so a flush that
+	// waits for the slots claimed when it looked has every record stamped
+	// before then (see ringbuf.Ring.TryPushFunc).
+	fill := func(dst *entry) {
+		*dst = *e
+		dst.seq = b.clock.Add(1)
+		dst.start = b.total.Add(size) - size
+		seq, end = dst.seq, dst.start+size
+	}
+	for !r.TryPushFunc(fill) {
+		b.makeRoom(sh, r)
+	}
+	// Unsigned differences: a floor above the record's own stamps (pushes
+	// overlapped) wraps around and takes the look, which sorts it out.
+	if seq-sh.floor.Load() >= uint64(b.capacity) || end-sh.floorStart.Load() > uint64(b.maxBytes) {
+		if sh.mu.TryLock() {
+			b.evictOld(sh, r, seq, end)
+			sh.mu.Unlock()
+		}
+	}
+	if seq%sweepEvery == 0 && len(b.shards) > 1 {
+		b.sweep(seq, end)
+	}
+}
+
+// makeRoom evicts from a full ring, for a push that could not store its
+// record. It first evicts what is out of the window as if that record were
+// stored; if the ring is still full, its oldest record goes anyway, which
+// only pushes that overlap in large numbers can cause.
+func (b *buffer) makeRoom(sh *shard, r *ringbuf.Ring[entry]) {
+	if !sh.mu.TryLock() {
+		runtime.Gosched() // a flush or an eviction is taking records out
+		return
+	}
+	defer sh.mu.Unlock()
+	b.evictOld(sh, r, b.clock.Load()+1, b.total.Load())
+	if r.Len() < r.Cap() {
+		return
+	}
+	if old, ok := r.Peek(); ok {
+		size := old.size
+		r.Discard()
+		sh.removed.Add(size)
+		sh.evicted.Add(1)
+		return
+	}
+	runtime.Gosched() // the oldest record is still being stored
+}
+
+// outside reports whether e has fallen out of the window of the record
+// stamped seq whose bytes end at end.
+func (b *buffer) outside(e *entry, seq, end uint64) bool {
+	if e.seq >= seq {
+		return false // not older than the record the window ends with
+	}
+	return seq-e.seq >= uint64(b.capacity) || (end > e.start && end-e.start > uint64(b.maxBytes))
+}
+
+// evictOld evicts the oldest records of sh's ring while they are out of
+// the window that ends with the record stamped seq. Must be called with
+// sh.mu held.
+func (b *buffer) evictOld(sh *shard, r *ringbuf.Ring[entry], seq, end uint64) {
+	for {
+		old, ok := r.Peek()
 		if !ok {
-			return // empty but for this push, or the oldest is in flight
+			return
 		}
-		s = b.evict(old)
+		if !b.outside(old, seq, end) {
+			sh.floor.Store(old.seq)
+			sh.floorStart.Store(old.start)
+			return
+		}
+		size := old.size
+		r.Discard()
+		sh.removed.Add(size)
+		sh.evicted.Add(1)
 	}
 }
 
-func (b *buffer) evict(old entry) uint64 {
-	b.evicted.Add(1)
-	return b.state.Add(-(oneRecord + uint64(old.size)))
-}
-
-// drain moves every ready record, oldest first, to the end of dst.
-func (b *buffer) drain(dst []entry) []entry {
-	n0 := len(dst)
-	dst = b.ring.Drain(dst, 0)
-	if n := len(dst) - n0; n > 0 {
-		var size uint64
-		for i := n0; i < len(dst); i++ {
-			size += uint64(dst[i].size)
+// sweep evicts from every shard what is out of the window that ends with
+// the record stamped seq. It skips shards whose lock is taken, as a push
+// must not wait.
+func (b *buffer) sweep(seq, end uint64) {
+	for i := range b.shards {
+		sh := &b.shards[i]
+		r := sh.ring.Load()
+		if r != nil && sh.mu.TryLock() {
+			b.evictOld(sh, r, seq, end)
+			sh.mu.Unlock()
 		}
-		b.state.Add(-(uint64(n)*oneRecord + size))
 	}
-	return dst
 }
 
-// drainSettled is drain for a flush: it also waits for the records whose
-// push had already claimed a place in the ring when it looked, so that a
-// record logged before the trigger, by any goroutine, is in this flush even
-// if another goroutine's push ahead of it was still being stored. (The ring
-// hands out elements in order and stops at one not yet stored.) Records
-// that arrive while it waits come along too; they are part of the lead-up.
+// settle evicts from every shard what is out of the current window, so
+// that len and bytes count only the window.
+func (b *buffer) settle() {
+	seq, end := b.clock.Load(), b.total.Load()
+	b.eachLocked(func(sh *shard, r *ringbuf.Ring[entry]) { b.evictOld(sh, r, seq, end) })
+}
+
+// eachLocked calls fn for every shard that has a ring, holding its lock.
+func (b *buffer) eachLocked(fn func(*shard, *ringbuf.Ring[entry])) {
+	for i := range b.shards {
+		sh := &b.shards[i]
+		if r := sh.ring.Load(); r != nil {
+			sh.mu.Lock()
+			fn(sh, r)
+			sh.mu.Unlock()
+		}
+	}
+}
+
+// held returns the number of records in the window: it evicts what is out
+// of it first (see settle). A push in progress counts once it has claimed
+// its place; as the window holds at most capacity records, so does the
+// count.
+func (b *buffer) held() int {
+	b.settle()
+	return min(b.len(), int(b.capacity))
+}
+
+// len returns the number of records held, counting pushes in progress and
+// records out of the window that no push has evicted yet (see settle).
+func (b *buffer) len() int {
+	n := 0
+	for i := range b.shards {
+		if r := b.shards[i].ring.Load(); r != nil {
+			n += r.Len()
+		}
+	}
+	b.carryMu.Lock()
+	n += len(b.carry)
+	b.carryMu.Unlock()
+	return n
+}
+
+// bytes returns the approximate size of the records held, with the same
+// caveats as len.
+func (b *buffer) bytes() int64 {
+	n := int64(b.total.Load())
+	for i := range b.shards {
+		n -= b.shards[i].removed.Load()
+	}
+	b.carryMu.Lock()
+	n += b.carryBytes
+	b.carryMu.Unlock()
+	return n
+}
+
+// evictedCount returns the records evicted so far.
+func (b *buffer) evictedCount() uint64 {
+	n := b.evicted.Load()
+	for i := range b.shards {
+		n += b.shards[i].evicted.Load()
+	}
+	return n
+}
+
+// takeEvicted returns the records evicted so far and resets the count.
+func (b *buffer) takeEvicted() uint64 {
+	n := b.evicted.Swap(0)
+	for i := range b.shards {
+		n += b.shards[i].evicted.Swap(0)
+	}
+	return n
+}
+
+// drainSettled moves the window to the end of dst, oldest first, for a
+// flush, and evicts what it finds out of the window. Must be called with
+// the core's flushMu held.
 //
-// Such a push is a few instructions from done, but its goroutine may have
-// been preempted or parked to assist the garbage collector, so the wait is
-// a yield, then a sleep; it gives up after settleTimeout, leaving the late
-// records to the next flush rather than blocking the caller longer.
+// What it moves is exactly the records stamped up to the moment it looks,
+// a prefix of log order, so that a record logged before another is never
+// written after it, even by different flushes:
+//
+//   - it waits, in each shard, for the records whose push had already
+//     claimed a place in the ring when it looked, so that a record logged
+//     before the trigger, by any goroutine, is in this flush even if its
+//     push was still storing it (a ring hands out records in order and
+//     stops at one not yet stored). Records are stamped after they claim
+//     their place, so that covers every record stamped before it looked;
+//   - records stamped later that it drained anyway (a shard drained last
+//     got more records meanwhile) are carried to the next flush.
 func (b *buffer) drainSettled(dst []entry) []entry {
-	dst = b.drain(dst)
-	need := b.ring.Len() // claimed before now and not drained
+	n0 := len(dst)
+	look := b.clock.Load()
+	b.carryMu.Lock()
+	dst = append(dst, b.carry...)
+	clear(b.carry)
+	b.carry, b.carryBytes = b.carry[:0], 0
+	b.carryMu.Unlock()
+	for i := range b.shards {
+		dst = b.shards[i].drainSettled(dst)
+	}
+	return b.window(dst, n0, look)
+}
+
+func (sh *shard) drainSettled(dst []entry) []entry {
+	r := sh.ring.Load()
+	if r == nil {
+		return dst
+	}
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	n0 := len(dst)
+	dst = r.Drain(dst, 0)
+	need := r.Len() // claimed before now and not stored yet; nobody else takes records out
 	var deadline time.Time
 	for got, idle := 0, 0; got < need; {
 		n := len(dst)
-		dst = b.drain(dst)
+		dst = r.Drain(dst, 0)
 		if len(dst) > n {
 			got += len(dst) - n
 			idle, deadline = 0, time.Time{}
 			continue
 		}
-		if b.ring.Len() == 0 {
-			break // evicting pushes took what was left
-		}
+		// Such a push is a few instructions from done, but its goroutine
+		// may have been preempted or parked to assist the garbage
+		// collector: yield, then sleep, and give up after settleTimeout,
+		// leaving the late records to the next flush rather than blocking
+		// the caller longer.
 		idle++
 		if idle <= settleSpins {
 			runtime.Gosched()
@@ -206,6 +454,11 @@ func (b *buffer) drainSettled(dst []entry) []entry {
 		}
 		time.Sleep(min(time.Duration(idle-settleSpins)*time.Microsecond, time.Millisecond))
 	}
+	var size int64
+	for i := n0; i < len(dst); i++ {
+		size += dst[i].size
+	}
+	sh.removed.Add(size)
 	return dst
 }
 
@@ -216,17 +469,99 @@ const (
 	settleTimeout = time.Second
 )
 
-// discard drops every ready record and returns how many there were.
-func (b *buffer) discard() int {
-	n := 0
-	for {
-		old, ok := b.ring.TryPop()
-		if !ok {
-			return n
+// window puts the drained records dst[n0:] in log order, carries those
+// stamped after look to the next flush, and evicts those out of the window
+// that ends with the newest of the rest.
+func (b *buffer) window(dst []entry, n0 int, look uint64) []entry {
+	batch := dst[n0:]
+	if !slices.IsSortedFunc(batch, bySeq) {
+		// Sort positions, then move each record once: records are large.
+		order := b.order[:0]
+		for i := range batch {
+			order = append(order, int32(i))
 		}
-		b.state.Add(-(oneRecord + uint64(old.size)))
-		n++
+		slices.SortFunc(order, func(x, y int32) int { return cmp.Compare(batch[x].seq, batch[y].seq) })
+		permute(batch, order)
+		b.order = order[:0]
 	}
+	if n, _ := slices.BinarySearchFunc(batch, look+1, func(e entry, seq uint64) int { return cmp.Compare(e.seq, seq) }); n < len(batch) {
+		b.carryMu.Lock()
+		for _, e := range batch[n:] {
+			b.carryBytes += e.size
+		}
+		b.carry = append(b.carry, batch[n:]...)
+		b.carryMu.Unlock()
+		clear(batch[n:])
+		batch = batch[:n]
+		dst = dst[:n0+n]
+	}
+	i := len(batch) // batch[i:] is the window
+	var bytes int64
+	for i > 0 {
+		e := &batch[i-1]
+		if int64(len(batch)-i) == b.capacity || (i < len(batch) && bytes+e.size > b.maxBytes) {
+			break
+		}
+		bytes += e.size
+		i--
+	}
+	if i == 0 {
+		return dst
+	}
+	b.evicted.Add(uint64(i))
+	n := copy(batch, batch[i:])
+	clear(batch[n:])
+	return dst[:n0+n]
+}
+
+func bySeq(x, y entry) int { return cmp.Compare(x.seq, y.seq) }
+
+// permute reorders batch so that batch[k] is the record that was at
+// order[k], following each cycle of the permutation with one spare record.
+// It consumes order.
+func permute(batch []entry, order []int32) {
+	for i := range order {
+		if order[i] < 0 {
+			continue
+		}
+		spare := batch[i]
+		j := i
+		for {
+			k := int(order[j])
+			order[j] = -1
+			if k == i {
+				batch[j] = spare
+				break
+			}
+			batch[j] = batch[k]
+			j = k
+		}
+	}
+}
+
+// discard drops every record held and returns how many were in the
+// window; those out of it are counted as evicted.
+func (b *buffer) discard() int {
+	b.settle()
+	n := 0
+	b.eachLocked(func(sh *shard, r *ringbuf.Ring[entry]) {
+		for {
+			old, ok := r.Peek()
+			if !ok {
+				return
+			}
+			size := old.size
+			r.Discard()
+			sh.removed.Add(size)
+			n++
+		}
+	})
+	b.carryMu.Lock()
+	n += len(b.carry)
+	clear(b.carry)
+	b.carry, b.carryBytes = b.carry[:0], 0
+	b.carryMu.Unlock()
+	return n
 }
 
 // capture fills e with a copy of r that is safe to keep: its LogValuers are

@@ -57,6 +57,13 @@
 // estimate: each record's fixed size plus its message, keys and string
 // values.
 //
+// The bounds are exact in log order: a flush writes exactly the newest
+// Capacity records, or fewer if they exceed MaxBytes, whichever goroutines
+// logged them. The memory behind them is freed a little lazily: a record
+// that falls out of the window is evicted by the next record stored on the
+// same core, or within 64 records by a sweep of the whole buffer, and
+// [Handler.Stats] evicts before it counts.
+//
 // # Scopes
 //
 // With one shared buffer, a trigger in one request would write the lead-up
@@ -81,12 +88,20 @@
 // A flush writes in log order. Flushes never interleave: one flush lock
 // orders them, and a flush drains its buffer only after taking it, so two
 // racing triggers write two consecutive batches. Logging into a buffer never
-// takes that lock; the buffers are lock-free rings (internal/ringbuf), and
-// the target is never called while a buffer is held. A record logged by a
-// goroutine before its trigger is always in that trigger's flush, even if
-// another goroutine's record ahead of it was still being stored. Records
-// written at once (pass-through, heartbeats) never land inside a flushed
-// batch, but they do go ahead of older records still buffered.
+// takes that lock, and the target is never called while a buffer is held.
+// A record logged by a goroutine before its trigger is always in that
+// trigger's flush, even if another goroutine's record ahead of it was still
+// being stored. Records written at once (pass-through, heartbeats) never
+// land inside a flushed batch, but they do go ahead of older records still
+// buffered.
+//
+// The shared buffer is split into shards, one per P up to eight, each a
+// lock-free ring (internal/ringbuf), so that goroutines logging at once on
+// different cores do not write to the same memory. Log order is a counter
+// that every record is stamped with as it is stored; a flush takes exactly
+// the records stamped before it looked, in stamp order, and leaves records
+// stamped later, which it may have come across, to the next flush. So a
+// record is never written after one logged later, even across flushes.
 //
 // # Lifecycle
 //
@@ -111,33 +126,40 @@
 //
 // Buffering is the hot path, since most records are buffered and never
 // written. It allocates nothing for a record of up to five attributes
-// without LogValuers: the buffer is a ring of record values, preallocated
-// by New, and a [slog.Record] with five attributes or fewer copies without
-// allocating. The context attributes are kept by their slice header. The
-// byte estimate is a walk over the attributes. A record that holds a
-// LogValuer is rebuilt, resolved, which allocates.
+// without LogValuers: each shard is a ring of record values, allocated the
+// first time a record is stored in it, and a [slog.Record] with five
+// attributes or fewer copies without allocating. The context attributes are
+// kept by their slice header. The byte estimate is a walk over the
+// attributes. A record that holds a LogValuer is rebuilt, resolved, which
+// allocates.
+//
+// What concurrent loggers write in common is two counters on one cache
+// line, the stamp and the byte total; the records go to the shard of the
+// logging goroutine's P, found through a [sync.Pool] of shard numbers,
+// which keeps one per P. The price is memory: each shard's ring has room
+// for the whole window, so the shared buffer holds up to eight rings of
+// Capacity records' fixed part (about 370 KiB each at the default 1000)
+// rather than one. A scope's buffer is one ring.
 //
 // Measured with
 //
-//	go test -bench . -benchmem -count=6 -run '^$' ./slogx/breach/
+//	go test -bench . -benchmem -count=8 -run '^$' ./slogx/breach/
 //
-// on two shared cores (Intel Xeon, Go 1.26), medians of six runs, for a
-// record of five attributes (string, int, duration, time, error); where two
-// figures are given, they are the medians of two such runs at different
-// times:
+// on two shared cores (Intel Xeon, Go 1.26), medians of eight interleaved
+// runs, for a record of five attributes (string, int, duration, time,
+// error):
 //
-//	BenchmarkBuffer                ~140 ns/op          0 allocs/op  (drained every 512, amortized)
-//	BenchmarkBufferParallel        ~205 to ~250 ns/op  0 allocs/op  (2 goroutines, one buffer)
-//	BenchmarkBufferEvict           ~165 ns/op          0 allocs/op  (full: a quiet service's steady state)
-//	BenchmarkBufferEvictParallel   ~220 to ~330 ns/op  0 allocs/op
-//	BenchmarkBufferScoped          ~150 ns/op          0 allocs/op  (in a scope, with context attributes)
-//	BenchmarkFlush1000             ~300 µs/op          0 allocs/op  (1000 records into slogx.JSONHandler)
+//	BenchmarkBuffer                ~150 ns/op  0 allocs/op  (drained every 512, amortized)
+//	BenchmarkBufferParallel        ~140 ns/op  0 allocs/op  (2 goroutines, one buffer)
+//	BenchmarkBufferEvict           ~165 ns/op  0 allocs/op  (full: a quiet service's steady state)
+//	BenchmarkBufferEvictParallel   ~120 ns/op  0 allocs/op
+//	BenchmarkBufferScoped          ~155 ns/op  0 allocs/op  (in a scope, with context attributes)
+//	BenchmarkFlush1000             ~325 µs/op  0 allocs/op  (1000 records into slogx.JSONHandler)
 //
-// The parallel figures are dominated by two cores contending for one ring
-// and move with the load of neighbouring machines. The ring alone, under
-// the same workloads and in the same runs (BenchmarkRingOnlyEvictParallel,
-// BenchmarkRingOnlyPushDrainParallel), took from about 100 to about 290
-// ns/op; that is the floor breach's own work adds to.
+// The parallel figures are wall time per record with both cores logging;
+// with a single ring shared by both cores, as before the shards, they were
+// about 250 and 325 ns/op, as every push moved the ring's indexes and slots
+// between the two caches.
 //
 // A flush costs what the target costs to write its records, plus building
 // one context per run of records that share their context attributes; it

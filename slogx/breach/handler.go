@@ -78,7 +78,7 @@ func New(target slog.Handler, opts *Options) *Handler {
 	c := &core{
 		cfg:    cfg,
 		root:   target,
-		shared: newBuffer(cfg.capacity, cfg.maxBytes),
+		shared: newBuffer(cfg.capacity, cfg.maxBytes, sharedShards()),
 		start:  cfg.clock.Now(),
 		live:   make(map[*scope]*buffer),
 	}

@@ -133,15 +133,17 @@ func TestCapacityIsExact(t *testing.T) {
 		t.Run(fmt.Sprint(capacity), func(t *testing.T) {
 			target := newRecorder()
 			h := New(target, &Options{Capacity: capacity})
-			if c := h.c.shared.ring.Cap(); c < capacity {
-				t.Fatalf("ring Cap() = %d < Capacity %d", c, capacity)
-			}
 			ctx := context.Background()
 			const n = 2500
 			for i := range n {
 				mustHandle(t, h, ctx, rec(slog.LevelDebug, fmt.Sprint(i)))
 				if b := h.Stats().Buffered; b > capacity {
 					t.Fatalf("after %d records Buffered = %d > Capacity %d", i+1, b, capacity)
+				}
+			}
+			for i := range h.c.shared.shards {
+				if r := h.c.shared.shards[i].ring.Load(); r != nil && r.Cap() <= capacity {
+					t.Fatalf("shard %d: ring Cap() = %d, want room beyond Capacity %d", i, r.Cap(), capacity)
 				}
 			}
 			st := h.Stats()

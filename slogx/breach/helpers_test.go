@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"go.slogx.dev/internal/ctxattrs"
+	"go.slogx.dev/internal/ringbuf"
 	"go.slogx.dev/slogx"
 )
 
@@ -217,4 +218,19 @@ func gcUntil(ch <-chan struct{}) bool {
 		}
 	}
 	return false
+}
+
+// drainAll empties every shard of b without waiting for pushes in progress
+// or putting records in order, as the benchmarks do in place of a flush.
+func (b *buffer) drainAll(dst []entry) []entry {
+	b.eachLocked(func(sh *shard, r *ringbuf.Ring[entry]) {
+		n := len(dst)
+		dst = r.Drain(dst, 0)
+		var size int64
+		for i := n; i < len(dst); i++ {
+			size += dst[i].size
+		}
+		sh.removed.Add(size)
+	})
+	return dst
 }

@@ -44,8 +44,8 @@ type Stats struct {
 func (h *Handler) Stats() Stats {
 	c := h.c
 	st := Stats{
-		Buffered:      c.shared.len(),
-		Evicted:       c.shared.evicted.Load(),
+		Buffered:      c.shared.held(),
+		Evicted:       c.shared.evictedCount(),
 		Flushed:       c.stats.flushed.Load(),
 		Failed:        c.stats.failed.Load(),
 		Triggers:      c.stats.triggers.Load(),
@@ -57,8 +57,8 @@ func (h *Handler) Stats() Stats {
 	st.Scopes = len(c.live)
 	st.Evicted += c.stats.evicted.Load()
 	for _, b := range c.live {
-		st.Buffered += b.len()
-		st.Evicted += b.evicted.Load()
+		st.Buffered += b.held()
+		st.Evicted += b.evictedCount()
 	}
 	c.scopesMu.Unlock()
 	return st

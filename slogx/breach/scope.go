@@ -189,7 +189,7 @@ func (c *core) acquire(s *scope) *buffer {
 	}
 	b, _ := c.pool.Get().(*buffer)
 	if b == nil {
-		b = newBuffer(c.cfg.scopeCapacity, c.cfg.scopeMaxBytes)
+		b = newBuffer(c.cfg.scopeCapacity, c.cfg.scopeMaxBytes, 1)
 	}
 	c.live[s] = b
 	return b
@@ -205,7 +205,7 @@ func (c *core) release(s *scope, b *buffer) {
 	delete(c.live, s)
 	// Stats sums the live buffers under the same lock, so the evictions
 	// move from the buffer to the handler without being counted twice.
-	c.stats.evicted.Add(b.evicted.Swap(0))
+	c.stats.evicted.Add(b.takeEvicted())
 	c.scopesMu.Unlock()
 	c.pool.Put(b)
 }

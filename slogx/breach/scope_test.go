@@ -39,6 +39,9 @@ func TestScopeFlushesOnlyItsOwnLeadUp(t *testing.T) {
 	if got, want := target.msgs(), []string{"shared1", "background failed"}; !slices.Equal(got, want) {
 		t.Fatalf("an unscoped trigger wrote %q, want %q", got, want)
 	}
+	// A scope whose context is collected ends (see NewScope): b must live
+	// until the Stats above have counted it.
+	runtime.KeepAlive(b)
 }
 
 func TestScopeEndDiscards(t *testing.T) {
