@@ -35,10 +35,12 @@ type entry struct {
 	size int64 // approximate bytes, for MaxBytes
 
 	// seq is the record's place in log order: the buffer's clock after its
-	// push. start is the buffer's byte total before it. They are stamped
-	// when the record is stored (see buffer.push).
+	// push. start is the buffer's byte total before its push, and nest the
+	// bytes other pushes added to the total while it took both stamps.
+	// They are stamped when the record is stored (see buffer.pushTo).
 	seq   uint64
 	start uint64
+	nest  uint64
 }
 
 // Sizes used by the byte accounting. They describe what a buffered record
@@ -72,9 +74,10 @@ const (
 // record is in it while fewer than capacity records were logged after it,
 // and the bytes of the records from it to the newest are at most maxBytes
 // (the newest record is always in it). Records that fall out of the window
-// are evicted. Every record gets its place in log order (seq) and its byte
-// offset (start) from two counters, clock and total; those two words are
-// all that concurrent pushes write in common.
+// are evicted. Every record is stamped, as it is stored, with its place in
+// log order (seq) from the clock counter and its byte offset (start) from
+// the total counter; those two words are all that concurrent pushes write
+// in common.
 //
 // The records themselves are stored in shards, one ring each. The shared
 // buffer has a shard per P, up to maxShards, and a push stores into the
@@ -83,12 +86,15 @@ const (
 // bounce every slot and both ring indexes between their caches. A scope's
 // buffer, written by one request, has one shard.
 //
-// Eviction is lazy but bounded. After storing a record a push evicts the
-// oldest records of its own shard that have fallen out of the window;
-// every sweepEvery-th push does so for every shard; a flush drops what is
-// out of the window before it writes; Stats sweeps before it counts. So
-// what a flush writes is exactly the window, and what a shard holds beyond
-// it is at most the records of the last few pushes.
+// Eviction is lazy. After storing a record a push evicts the oldest records
+// of its own shard that have fallen out of the window; every sweepEvery-th
+// push does so for every shard; Stats settles the whole buffer before it
+// counts; a flush drops what is out of the window before it writes. Only
+// records at the front of a ring can be evicted, and a ring's order is the
+// order in which pushes claimed their places, which overlapping pushes can
+// make differ slightly from log order. So what a shard holds beyond the
+// window is the records of the last few pushes, and what a flush writes is
+// exactly the window (see drainSettled).
 type buffer struct {
 	// Written by every push, and kept on a line of their own.
 	clock atomic.Uint64 // records ever stored; the newest record's seq
@@ -108,18 +114,24 @@ type buffer struct {
 	// New) until which records pass straight through; 0 when not passing.
 	passUntil atomic.Int64
 
-	// evicted counts records a flush found out of the window; the shards
-	// count those evicted on the way.
+	// evicted counts records evicted from the carry or by a flush; the
+	// shards count those evicted from their rings. gone is the highest seq
+	// evicted from the carry (the shards keep their own).
 	evicted atomic.Uint64
+	gone    atomic.Uint64
 
-	// carry holds records a flush drained but that were stamped after it
-	// looked: the flush writes a prefix of log order and leaves them to the
-	// next one (see drainSettled). carryBytes is their size.
+	// carry holds records a flush drained but did not write: they were
+	// stamped after it looked (see drainSettled). The next flush writes
+	// them. carryBytes is their size. carryMu guards both.
 	carryMu    sync.Mutex
 	carry      []entry
 	carryBytes int64
 
-	order []int32 // scratch of drainSettled, which flushMu serializes
+	// done is the highest seq up to which every record has been written,
+	// evicted or discarded. Flushes and discard update it; they are
+	// serialized by the core's flushMu, or for a scope by its end.
+	done  uint64
+	order []int32 // scratch of drainSettled
 }
 
 // shard is one ring of a buffer, with what is counted per ring. Pushes
@@ -132,15 +144,14 @@ type shard struct {
 	ring    atomic.Pointer[ringbuf.Ring[entry]] // allocated on first use
 	removed atomic.Int64                        // bytes evicted or drained from ring
 	evicted atomic.Uint64
+	gone    atomic.Uint64 // the highest seq evicted from ring
 
 	// floor and floorStart are the stamps of the oldest record when the
-	// ring was last looked at under mu. Records enter in stamp order but
-	// for pushes that overlap, so they bound what the ring holds from
-	// below; a push that finds its window cannot reach them skips the
-	// lock and the look.
+	// ring was last looked at under mu. A push whose window cannot reach
+	// them skips the lock and the look. They are hints: the look decides.
 	floor      atomic.Uint64
 	floorStart atomic.Uint64
-	_          [cacheLinePad - 48]byte
+	_          [cacheLinePad - 56]byte
 }
 
 const (
@@ -179,7 +190,7 @@ func newBuffer(capacity int, maxBytes int64, shards int) *buffer {
 			b.indexes[i] = i
 		}
 		b.pick.New = func() any {
-			return &b.indexes[int(b.next.Add(1)-1)%len(b.indexes)]
+			return &b.indexes[(b.next.Add(1)-1)%uint32(len(b.indexes))]
 		}
 	}
 	return b
@@ -213,20 +224,25 @@ func (b *buffer) ringOf(sh *shard) *ringbuf.Ring[entry] {
 
 // push stores e as the newest record and evicts what falls out of the
 // window. It never blocks on a lock; it yields only while its ring is full
-// and another goroutine is taking records out of it.
+// and another goroutine is taking records out of it, or is still storing
+// the record at its front.
 func (b *buffer) push(e *entry) { b.pushTo(b.shard(), e) }
 
 func (b *buffer) pushTo(sh *shard, e *entry) {
 	r := b.ringOf(sh)
 	size := uint64(e.size)
 	var seq, end uint64
-	// The stamps are taken once the slot is claimed, so a flush that
-	// waits for the slots claimed when it looked has every record stamped
-	// before then (see ringbuf.Ring.TryPushFunc).
+	// The stamps are taken once the place is claimed, so that a flush that
+	// waits for the places claimed when it looked has every record stamped
+	// before then (see ringbuf.Ring.TryPushFunc). The byte offset comes
+	// first and the total is read again after the seq: a record older than
+	// this one that added its bytes after it must have done so in between,
+	// so nest covers it (see outside).
 	fill := func(dst *entry) {
 		*dst = *e
-		dst.seq = b.clock.Add(1)
 		dst.start = b.total.Add(size) - size
+		dst.seq = b.clock.Add(1)
+		dst.nest = b.total.Load() - dst.start - size
 		seq, end = dst.seq, dst.start+size
 	}
 	for !r.TryPushFunc(fill) {
@@ -245,57 +261,94 @@ func (b *buffer) pushTo(sh *shard, e *entry) {
 	}
 }
 
-// makeRoom evicts from a full ring, for a push that could not store its
-// record. It first evicts what is out of the window as if that record were
-// stored; if the ring is still full, its oldest record goes anyway, which
-// only pushes that overlap in large numbers can cause.
+// makeRoom makes room in a full ring for a push that could not claim a
+// place. It evicts what is out of the window; as the ring has room for the
+// window and more, that frees a place unless the record at the front is in
+// the window. That happens when a push claimed the front place and was
+// preempted before stamping it: its record is among the newest, and those
+// out of the window are behind it. makeRoom then moves it to the back.
 func (b *buffer) makeRoom(sh *shard, r *ringbuf.Ring[entry]) {
 	if !sh.mu.TryLock() {
 		runtime.Gosched() // a flush or an eviction is taking records out
 		return
 	}
 	defer sh.mu.Unlock()
-	b.evictOld(sh, r, b.clock.Load()+1, b.total.Load())
-	if r.Len() < r.Cap() {
+	seq, end := b.clock.Load(), b.total.Load()
+	if b.evictOld(sh, r, seq, end) > 0 || r.Len() < r.Cap() {
 		return
 	}
-	if old, ok := r.Peek(); ok {
-		size := old.size
+	front, ok := r.Peek()
+	if !ok {
+		runtime.Gosched() // the record at the front is still being stored
+		return
+	}
+	moved := *front
+	r.Discard()
+	for !r.TryPushFunc(func(dst *entry) { *dst = moved }) {
+		// Another push took the place: evict behind it, or, if nothing
+		// there is out of the window either, drop the older of the two.
+		if b.evictOld(sh, r, seq, end) > 0 {
+			continue
+		}
+		next, ok := r.Peek()
+		if !ok {
+			runtime.Gosched()
+			continue
+		}
+		if moved.seq < next.seq {
+			b.evictedFrom(sh, &moved)
+			return
+		}
+		b.evictedFrom(sh, next)
 		r.Discard()
-		sh.removed.Add(size)
-		sh.evicted.Add(1)
-		return
 	}
-	runtime.Gosched() // the oldest record is still being stored
 }
 
-// outside reports whether e has fallen out of the window of the record
-// stamped seq whose bytes end at end.
+// outside reports whether e has fallen out of the window that ends with
+// the record stamped seq, whose bytes end at end. The bytes from e to that
+// record are measured on the total, less what overlapping pushes added
+// while e took its stamps: that covers every older record that added its
+// bytes after e (it took both stamps in between), so the measure never
+// exceeds the bytes of the records from e on, in log order.
 func (b *buffer) outside(e *entry, seq, end uint64) bool {
 	if e.seq >= seq {
 		return false // not older than the record the window ends with
 	}
-	return seq-e.seq >= uint64(b.capacity) || (end > e.start && end-e.start > uint64(b.maxBytes))
+	if seq-e.seq >= uint64(b.capacity) {
+		return true
+	}
+	from := e.start + e.nest
+	return end > from && end-from > uint64(b.maxBytes)
 }
 
-// evictOld evicts the oldest records of sh's ring while they are out of
-// the window that ends with the record stamped seq. Must be called with
-// sh.mu held.
-func (b *buffer) evictOld(sh *shard, r *ringbuf.Ring[entry], seq, end uint64) {
+// evictOld evicts the records at the front of sh's ring while they are out
+// of the window that ends with the record stamped seq, and returns how
+// many it evicted. Must be called with sh.mu held.
+func (b *buffer) evictOld(sh *shard, r *ringbuf.Ring[entry], seq, end uint64) int {
+	n := 0
 	for {
 		old, ok := r.Peek()
 		if !ok {
-			return
+			return n
 		}
 		if !b.outside(old, seq, end) {
 			sh.floor.Store(old.seq)
 			sh.floorStart.Store(old.start)
-			return
+			return n
 		}
-		size := old.size
+		b.evictedFrom(sh, old)
 		r.Discard()
-		sh.removed.Add(size)
-		sh.evicted.Add(1)
+		n++
+	}
+}
+
+// evictedFrom counts e as evicted from sh's ring. Must be called with
+// sh.mu held.
+func (b *buffer) evictedFrom(sh *shard, e *entry) {
+	sh.removed.Add(e.size)
+	sh.evicted.Add(1)
+	if e.seq > sh.gone.Load() {
+		sh.gone.Store(e.seq)
 	}
 }
 
@@ -313,11 +366,25 @@ func (b *buffer) sweep(seq, end uint64) {
 	}
 }
 
-// settle evicts from every shard what is out of the current window, so
-// that len and bytes count only the window.
+// settle evicts from every shard and from the carry what is out of the
+// current window, so that len and bytes count the window.
 func (b *buffer) settle() {
 	seq, end := b.clock.Load(), b.total.Load()
 	b.eachLocked(func(sh *shard, r *ringbuf.Ring[entry]) { b.evictOld(sh, r, seq, end) })
+	b.carryMu.Lock()
+	n := 0
+	for n < len(b.carry) && b.outside(&b.carry[n], seq, end) {
+		b.carryBytes -= b.carry[n].size
+		n++
+	}
+	if n > 0 {
+		b.gone.Store(max(b.gone.Load(), b.carry[n-1].seq))
+		b.evicted.Add(uint64(n))
+		k := copy(b.carry, b.carry[n:])
+		clear(b.carry[k:])
+		b.carry = b.carry[:k]
+	}
+	b.carryMu.Unlock()
 }
 
 // eachLocked calls fn for every shard that has a ring, holding its lock.
@@ -332,17 +399,18 @@ func (b *buffer) eachLocked(fn func(*shard, *ringbuf.Ring[entry])) {
 	}
 }
 
-// held returns the number of records in the window: it evicts what is out
-// of it first (see settle). A push in progress counts once it has claimed
-// its place; as the window holds at most capacity records, so does the
-// count.
-func (b *buffer) held() int {
+// held settles the buffer and returns how many records it holds, up to
+// capacity, and how many beyond: those are out of the window, behind
+// records that are not, and count as evicted. Pushes in progress count
+// once they have claimed their place.
+func (b *buffer) held() (buffered int, excess uint64) {
 	b.settle()
-	return min(b.len(), int(b.capacity))
+	n := b.len()
+	return min(n, int(b.capacity)), uint64(max(n-int(b.capacity), 0))
 }
 
 // len returns the number of records held, counting pushes in progress and
-// records out of the window that no push has evicted yet (see settle).
+// records out of the window that nothing has evicted yet (see settle).
 func (b *buffer) len() int {
 	n := 0
 	for i := range b.shards {
@@ -387,22 +455,36 @@ func (b *buffer) takeEvicted() uint64 {
 	return n
 }
 
-// drainSettled moves the window to the end of dst, oldest first, for a
-// flush, and evicts what it finds out of the window. Must be called with
-// the core's flushMu held.
+// goneSeq returns the highest seq evicted anywhere in b: every record up to it
+// is out of the window, as the window only moves forward.
+func (b *buffer) goneSeq() uint64 {
+	g := b.gone.Load()
+	for i := range b.shards {
+		g = max(g, b.shards[i].gone.Load())
+	}
+	return g
+}
+
+// drainSettled moves to the end of dst, oldest first, the records of the
+// window stamped before it looked, for a flush. Must be called with the
+// core's flushMu held.
 //
-// What it moves is exactly the records stamped up to the moment it looks,
-// a prefix of log order, so that a record logged before another is never
-// written after it, even by different flushes:
+// What it moves continues what earlier flushes wrote without a gap, so a
+// record is never written after one logged later, even by another flush:
 //
 //   - it waits, in each shard, for the records whose push had already
 //     claimed a place in the ring when it looked, so that a record logged
 //     before the trigger, by any goroutine, is in this flush even if its
 //     push was still storing it (a ring hands out records in order and
 //     stops at one not yet stored). Records are stamped after they claim
-//     their place, so that covers every record stamped before it looked;
-//   - records stamped later that it drained anyway (a shard drained last
-//     got more records meanwhile) are carried to the next flush.
+//     their place, so that covers every record stamped before it looked.
+//     The wait is bounded by settleTimeout;
+//   - it drops what was out of the window by the time it finished
+//     draining: a push may have evicted from a shard it had not drained
+//     yet, and then everything older is out too;
+//   - it moves records only up to the first one missing (a push that
+//     stalled past the timeout), and carries what it drained beyond that,
+//     or was stamped after it looked, to the next flush.
 func (b *buffer) drainSettled(dst []entry) []entry {
 	n0 := len(dst)
 	look := b.clock.Load()
@@ -411,13 +493,14 @@ func (b *buffer) drainSettled(dst []entry) []entry {
 	clear(b.carry)
 	b.carry, b.carryBytes = b.carry[:0], 0
 	b.carryMu.Unlock()
+	deadline := time.Now().Add(settleTimeout)
 	for i := range b.shards {
-		dst = b.shards[i].drainSettled(dst)
+		dst = b.shards[i].drainSettled(dst, deadline)
 	}
 	return b.window(dst, n0, look)
 }
 
-func (sh *shard) drainSettled(dst []entry) []entry {
+func (sh *shard) drainSettled(dst []entry, deadline time.Time) []entry {
 	r := sh.ring.Load()
 	if r == nil {
 		return dst
@@ -427,29 +510,23 @@ func (sh *shard) drainSettled(dst []entry) []entry {
 	n0 := len(dst)
 	dst = r.Drain(dst, 0)
 	need := r.Len() // claimed before now and not stored yet; nobody else takes records out
-	var deadline time.Time
 	for got, idle := 0, 0; got < need; {
 		n := len(dst)
 		dst = r.Drain(dst, 0)
 		if len(dst) > n {
 			got += len(dst) - n
-			idle, deadline = 0, time.Time{}
+			idle = 0
 			continue
 		}
 		// Such a push is a few instructions from done, but its goroutine
 		// may have been preempted or parked to assist the garbage
-		// collector: yield, then sleep, and give up after settleTimeout,
-		// leaving the late records to the next flush rather than blocking
-		// the caller longer.
+		// collector: yield, then sleep, until the deadline.
 		idle++
 		if idle <= settleSpins {
 			runtime.Gosched()
 			continue
 		}
-		now := time.Now()
-		if deadline.IsZero() {
-			deadline = now.Add(settleTimeout)
-		} else if now.After(deadline) {
+		if time.Now().After(deadline) {
 			break
 		}
 		time.Sleep(min(time.Duration(idle-settleSpins)*time.Microsecond, time.Millisecond))
@@ -463,15 +540,16 @@ func (sh *shard) drainSettled(dst []entry) []entry {
 }
 
 const (
-	// settleSpins is how many times drainSettled yields before it sleeps.
+	// settleSpins is how many times a flush yields, waiting for a push in
+	// progress, before it sleeps.
 	settleSpins = 64
-	// settleTimeout bounds the sleeping part of drainSettled's wait.
+	// settleTimeout bounds a flush's wait for pushes in progress.
 	settleTimeout = time.Second
 )
 
-// window puts the drained records dst[n0:] in log order, carries those
-// stamped after look to the next flush, and evicts those out of the window
-// that ends with the newest of the rest.
+// window puts the drained records dst[n0:] in log order and keeps those
+// drainSettled moves (see there), evicting what is out of the window and
+// carrying the rest.
 func (b *buffer) window(dst []entry, n0 int, look uint64) []entry {
 	batch := dst[n0:]
 	if !slices.IsSortedFunc(batch, bySeq) {
@@ -484,32 +562,42 @@ func (b *buffer) window(dst []entry, n0 int, look uint64) []entry {
 		permute(batch, order)
 		b.order = order[:0]
 	}
-	if n, _ := slices.BinarySearchFunc(batch, look+1, func(e entry, seq uint64) int { return cmp.Compare(e.seq, seq) }); n < len(batch) {
+
+	// Out of the window already: evicted by a push since it looked, or
+	// older than what earlier flushes wrote (a push that stalled past
+	// their wait).
+	floor := max(b.done, b.goneSeq())
+	lo, _ := slices.BinarySearchFunc(batch, floor+1, func(e entry, seq uint64) int { return cmp.Compare(e.seq, seq) })
+	// The run without a gap that continues what was written or evicted,
+	// up to what was stamped when it looked.
+	hi, next := lo, floor+1
+	for hi < len(batch) && batch[hi].seq == next && next <= look {
+		hi++
+		next++
+	}
+	b.done = next - 1
+	if hi < len(batch) {
 		b.carryMu.Lock()
-		for _, e := range batch[n:] {
+		for _, e := range batch[hi:] {
 			b.carryBytes += e.size
 		}
-		b.carry = append(b.carry, batch[n:]...)
+		b.carry = append(b.carry, batch[hi:]...)
 		b.carryMu.Unlock()
-		clear(batch[n:])
-		batch = batch[:n]
-		dst = dst[:n0+n]
 	}
-	i := len(batch) // batch[i:] is the window
+	// The window of the run: the newest records, up to capacity and
+	// maxBytes (the newest always).
+	i := hi
 	var bytes int64
-	for i > 0 {
+	for i > lo {
 		e := &batch[i-1]
-		if int64(len(batch)-i) == b.capacity || (i < len(batch) && bytes+e.size > b.maxBytes) {
+		if int64(hi-i) == b.capacity || (i < hi && bytes+e.size > b.maxBytes) {
 			break
 		}
 		bytes += e.size
 		i--
 	}
-	if i == 0 {
-		return dst
-	}
 	b.evicted.Add(uint64(i))
-	n := copy(batch, batch[i:])
+	n := copy(batch, batch[i:hi])
 	clear(batch[n:])
 	return dst[:n0+n]
 }
@@ -540,27 +628,33 @@ func permute(batch []entry, order []int32) {
 }
 
 // discard drops every record held and returns how many were in the
-// window; those out of it are counted as evicted.
+// window; those out of it are counted as evicted. Like drainSettled it
+// must not run at the same time as a flush of b.
 func (b *buffer) discard() int {
 	b.settle()
 	n := 0
+	last := uint64(0)
 	b.eachLocked(func(sh *shard, r *ringbuf.Ring[entry]) {
 		for {
 			old, ok := r.Peek()
 			if !ok {
 				return
 			}
-			size := old.size
+			sh.removed.Add(old.size)
+			last = max(last, old.seq)
 			r.Discard()
-			sh.removed.Add(size)
 			n++
 		}
 	})
 	b.carryMu.Lock()
 	n += len(b.carry)
+	for i := range b.carry {
+		last = max(last, b.carry[i].seq)
+	}
 	clear(b.carry)
 	b.carry, b.carryBytes = b.carry[:0], 0
 	b.carryMu.Unlock()
+	b.done = max(b.done, last)
 	return n
 }
 

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -74,7 +75,7 @@ func TestShardedWindowIsExact(t *testing.T) {
 
 				b = newBuffer(capacity, DefaultMaxBytes, 4)
 				spread(b, n, place)
-				if got := b.held(); got != capacity {
+				if got, _ := b.held(); got != capacity {
 					t.Fatalf("held() = %d, want %d", got, capacity)
 				}
 				if got := b.evictedCount(); got != n-uint64(capacity) {
@@ -99,7 +100,7 @@ func TestShardedMaxBytesIsExact(t *testing.T) {
 	for i := range 10 {
 		b.pushTo(&b.shards[i%4], bufEntry(fmt.Sprint("m", i), "v", big))
 	}
-	if got := b.held(); got != 3 {
+	if got, _ := b.held(); got != 3 {
 		t.Fatalf("held() = %d, want 3", got)
 	}
 	if got := b.bytes(); got != 3*one {
@@ -123,7 +124,7 @@ func TestShardedLazyEvictionIsBounded(t *testing.T) {
 	if n := r0.Len(); n > sweepEvery {
 		t.Fatalf("idle shard still holds %d records out of the window, more than one sweep's worth (%d)", n, sweepEvery)
 	}
-	if got := b.held(); got != capacity {
+	if got, _ := b.held(); got != capacity {
 		t.Fatalf("held() = %d, want %d", got, capacity)
 	}
 	if r0.Len() != 0 {
@@ -135,13 +136,14 @@ func TestWindowCarriesRecordsStampedAfterTheLook(t *testing.T) {
 	b := newBuffer(10, DefaultMaxBytes, 2)
 	spread(b, 6, func(i int) int { return i % 2 })
 	// A flush that looked after m3 was stamped but drained m4 and m5 too.
-	batch := b.shards[0].drainSettled(nil)
-	batch = b.shards[1].drainSettled(batch)
+	deadline := time.Now().Add(time.Second)
+	batch := b.shards[0].drainSettled(nil, deadline)
+	batch = b.shards[1].drainSettled(batch, deadline)
 	batch = b.window(batch, 0, 4)
 	if got, want := msgsOf(batch), lastNames(0, 4); !slices.Equal(got, want) {
 		t.Fatalf("flushed %q, want %q: only what was stamped when it looked", got, want)
 	}
-	if got := b.held(); got != 2 {
+	if got, _ := b.held(); got != 2 {
 		t.Fatalf("held() = %d, want the 2 carried records", got)
 	}
 	if got, want := b.bytes(), 2*bufEntry("m4").size; got != want {
@@ -176,5 +178,222 @@ func TestPermute(t *testing.T) {
 				t.Fatalf("n=%d: permuted seqs differ from sorted at %d", n, i)
 			}
 		}
+	}
+}
+
+// stampedFill mirrors pushTo's fill, with a hook between taking seq and
+// taking start (between) or before both (before).
+func stampedFill(b *buffer, e *entry, before, between func()) func(*entry) {
+	size := uint64(e.size)
+	return func(dst *entry) {
+		*dst = *e
+		if before != nil {
+			before()
+		}
+		dst.start = b.total.Add(size) - size
+		if between != nil {
+			between()
+		}
+		dst.seq = b.clock.Add(1)
+		dst.nest = b.total.Load() - dst.start - size
+	}
+}
+
+// Byte offsets and log order can disagree: a push preempted between its
+// byte stamp and its seq stamp (e) sees an older record (z) take both in
+// between. Measured on the total alone, the bytes from e to the newest
+// would count z and evict e although it is in the window.
+func TestOverlappingStampsKeepTheByteWindow(t *testing.T) {
+	z, e, n := bufEntry("z"), bufEntry("e"), bufEntry("n")
+	b := newBuffer(100, 2*z.size, 2) // window by bytes: the newest 2 records
+	r0 := b.ringOf(&b.shards[0])
+	if !r0.TryPushFunc(stampedFill(b, e, nil, func() { b.pushTo(&b.shards[1], z) })) {
+		t.Fatal("push e")
+	}
+	if e0, _ := r0.Peek(); e0.seq != 2 {
+		t.Fatalf("e stamped %d, want 2: the test did not interleave as meant", e0.seq)
+	}
+	b.pushTo(&b.shards[0], n) // seq 3: the window in log order is e, n
+	if got := b.evictedCount(); got != 0 {
+		t.Fatalf("%d records evicted by the push of n, want 0: z, out of the window, is in the other shard", got)
+	}
+	got := msgsOf(b.drainSettled(nil))
+	if want := []string{"e", "n"}; !slices.Equal(got, want) {
+		t.Fatalf("flushed %q, want %q (evicted %d)", got, want, b.evictedCount())
+	}
+}
+
+// A ring's order is the order pushes claimed their places, not log order: a
+// push preempted between its claim and its stamps ends up at the front with
+// the newest stamp, while the other pushes fill the ring behind it. Making
+// room must not drop it.
+func TestMakeRoomKeepsALateStampedRecord(t *testing.T) {
+	const capacity = 4
+	b := newBuffer(capacity, DefaultMaxBytes, 1)
+	sh := &b.shards[0]
+	r := b.ringOf(sh)
+	others := r.Cap() - 1
+	// A claims the head slot and is preempted before stamping; other
+	// goroutines on the same P fill the rest of the ring meanwhile.
+	ok := r.TryPushFunc(stampedFill(b, bufEntry("a"), func() {
+		for i := range others {
+			b.pushTo(sh, bufEntry(fmt.Sprint("m", i+1)))
+		}
+	}, nil))
+	if !ok {
+		t.Fatal("push a")
+	}
+	b.pushTo(sh, bufEntry("x")) // ring full: makeRoom
+	got := msgsOf(b.drainSettled(nil))
+	want := []string{fmt.Sprint("m", others-1), fmt.Sprint("m", others), "a", "x"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("flushed %q, want %q: a was the second newest record", got, want)
+	}
+}
+
+// A flush drains shards one after another; a push stamped after the flush
+// looked may evict, from a shard not drained yet, a record stamped before
+// the look. The flush must then not write the older records of a shard it
+// had drained: there would be a hole. This is drainSettled's body, with the
+// pushes it races with placed between its steps.
+func TestFlushHasNoHoleWhenAnUndrainedShardEvicts(t *testing.T) {
+	b := newBuffer(3, DefaultMaxBytes, 2)
+	b.pushTo(&b.shards[0], bufEntry("m8"))
+	b.pushTo(&b.shards[1], bufEntry("m9")) // e.g. the trigger's goroutine
+	b.pushTo(&b.shards[0], bufEntry("m10"))
+	look := b.clock.Load() // the flush looks: 3
+	deadline := time.Now().Add(time.Second)
+	batch := b.shards[0].drainSettled(nil, deadline) // m8, m10
+	b.pushTo(&b.shards[1], bufEntry("m11"))
+	b.pushTo(&b.shards[1], bufEntry("m12")) // evicts m9 from shard 1
+	batch = b.shards[1].drainSettled(batch, deadline)
+	batch = b.window(batch, 0, look)
+	got := msgsOf(batch)
+	// When m12 evicted m9 the window was m10, m11, m12; of those, only
+	// m10 was stamped when the flush looked.
+	if want := []string{"m10"}; !slices.Equal(got, want) {
+		t.Fatalf("flushed %q, want %q", got, want)
+	}
+	if got := msgsOf(b.drainSettled(nil)); !slices.Equal(got, []string{"m11", "m12"}) {
+		t.Fatalf("next flush wrote %q, want m11, m12", got)
+	}
+}
+
+// TestStatsAccountingWithConcurrentFlushes checks that, with loggers and
+// flushes racing, every record is accounted for once they stop.
+func TestStatsAccountingWithConcurrentFlushes(t *testing.T) {
+	const capacity, goroutines, perG = 4, 2, 20000
+	h := New(newRecorder(), &Options{Capacity: capacity})
+	var wg sync.WaitGroup
+	for g := range goroutines {
+		wg.Go(func() {
+			for i := range perG {
+				logSeq(h, context.Background(), slog.LevelDebug, g, i)
+			}
+		})
+	}
+	stop := make(chan struct{})
+	var fw sync.WaitGroup
+	fw.Go(func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				_ = h.Flush(context.Background())
+			}
+		}
+	})
+	wg.Wait()
+	close(stop)
+	fw.Wait()
+	st := h.Stats()
+	if sum := uint64(st.Buffered) + st.Evicted + st.Flushed; sum != goroutines*perG {
+		_ = h.Flush(context.Background())
+		st2 := h.Stats()
+		t.Logf("after one more Flush: Buffered %d + Evicted %d + Flushed %d = %d",
+			st2.Buffered, st2.Evicted, st2.Flushed, uint64(st2.Buffered)+st2.Evicted+st2.Flushed)
+		t.Fatalf("Buffered %d + Evicted %d + Flushed %d = %d, want %d logged",
+			st.Buffered, st.Evicted, st.Flushed, sum, goroutines*perG)
+	}
+}
+
+// TestStatsCountsCarriedRecords: records a flush carried to the next one
+// are held, and those of them that fall out of the window are evicted, so
+// Stats accounts for every record logged.
+func TestStatsCountsCarriedRecords(t *testing.T) {
+	const capacity = 10
+	b := newBuffer(capacity, DefaultMaxBytes, 1)
+	spread(b, 5, func(int) int { return 0 })
+	look := b.clock.Load()
+	// Stamped after the flush looked, while it holds the shard's lock:
+	// the pushes cannot evict.
+	b.shards[0].mu.Lock()
+	spread(b, 20, func(int) int { return 0 })
+	b.shards[0].mu.Unlock()
+	flushed := b.window(b.shards[0].drainSettled(nil, time.Now()), 0, look)
+	if len(flushed) != 5 {
+		t.Fatalf("flushed %d records, want the 5 stamped before it looked", len(flushed))
+	}
+	held, excess := b.held()
+	if held != capacity || uint64(held)+excess+b.evictedCount()+uint64(len(flushed)) != 25 {
+		t.Fatalf("held %d + excess %d + evicted %d + flushed %d, want held %d and 25 in all",
+			held, excess, b.evictedCount(), len(flushed), capacity)
+	}
+}
+
+// TestFlushStopsAtAMissingRecord: a push that stalls past the flush's wait
+// leaves a gap in log order. The flush writes up to the gap and carries
+// the rest, and the next flush writes the stalled record first.
+func TestFlushStopsAtAMissingRecord(t *testing.T) {
+	b := newBuffer(100, DefaultMaxBytes, 2)
+	spread(b, 5, func(i int) int { return i % 2 })
+	batch := b.drainSettled(nil)
+	if got := msgsOf(batch); !slices.Equal(got, lastNames(0, 5)) {
+		t.Fatalf("flushed %q", got)
+	}
+	spread(b, 5, func(i int) int { return i % 2 }) // m0..m4 again, stamped 6..10
+	// Take out seq 7 (the second record, in shard 1), as if its push had
+	// not stored it yet when the flush gave up waiting.
+	sh := &b.shards[1]
+	r := sh.ring.Load()
+	stalled, _ := r.TryPop()
+	sh.removed.Add(stalled.size)
+	if stalled.seq != 7 {
+		t.Fatalf("took seq %d, want 7", stalled.seq)
+	}
+	if got, want := msgsOf(b.drainSettled(nil)), []string{"m0"}; !slices.Equal(got, want) {
+		t.Fatalf("flush with seq 7 missing wrote %q, want %q: only what precedes the gap", got, want)
+	}
+	// Its push stores it at last, with the stamp it took before.
+	r.TryPushFunc(func(dst *entry) { *dst = stalled })
+	sh.removed.Add(-stalled.size)
+	if got, want := msgsOf(b.drainSettled(nil)), lastNames(1, 5); !slices.Equal(got, want) {
+		t.Fatalf("next flush wrote %q, want %q: the late record, then what was carried", got, want)
+	}
+	if b.len() != 0 || b.bytes() != 0 {
+		t.Fatalf("len() = %d, bytes() = %d after everything was flushed", b.len(), b.bytes())
+	}
+}
+
+// TestStatsCountsRecordsBehindALateOne: records out of the window that sit
+// behind a late-stamped record at the front of a ring cannot be evicted yet;
+// Stats counts them as evicted, not buffered, so that the window holds at
+// most Capacity and every record is accounted for.
+func TestStatsCountsRecordsBehindALateOne(t *testing.T) {
+	const capacity = 3
+	b := newBuffer(capacity, DefaultMaxBytes, 1)
+	sh := &b.shards[0]
+	r := b.ringOf(sh)
+	// a claims the front and is preempted before stamping; m0..m4 follow.
+	if !r.TryPushFunc(stampedFill(b, bufEntry("a"), func() { spread(b, 5, func(int) int { return 0 }) }, nil)) {
+		t.Fatal("push a")
+	}
+	held, excess := b.held()
+	if held != capacity || excess != 3 || b.evictedCount() != 0 {
+		t.Fatalf("held %d, excess %d, evicted %d; want %d, 3, 0", held, excess, b.evictedCount(), capacity)
+	}
+	if got, want := msgsOf(b.drainSettled(nil)), []string{"m3", "m4", "a"}; !slices.Equal(got, want) {
+		t.Fatalf("flushed %q, want %q", got, want)
 	}
 }

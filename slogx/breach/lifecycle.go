@@ -43,9 +43,11 @@ type Stats struct {
 // from it.
 func (h *Handler) Stats() Stats {
 	c := h.c
+	// held settles first: what it evicts must be in the count read after.
+	buffered, excess := c.shared.held()
 	st := Stats{
-		Buffered:      c.shared.held(),
-		Evicted:       c.shared.evictedCount(),
+		Buffered:      buffered,
+		Evicted:       c.shared.evictedCount() + excess,
 		Flushed:       c.stats.flushed.Load(),
 		Failed:        c.stats.failed.Load(),
 		Triggers:      c.stats.triggers.Load(),
@@ -57,8 +59,9 @@ func (h *Handler) Stats() Stats {
 	st.Scopes = len(c.live)
 	st.Evicted += c.stats.evicted.Load()
 	for _, b := range c.live {
-		st.Buffered += b.held()
-		st.Evicted += b.evictedCount()
+		buffered, excess := b.held()
+		st.Buffered += buffered
+		st.Evicted += b.evictedCount() + excess
 	}
 	c.scopesMu.Unlock()
 	return st
@@ -146,7 +149,10 @@ func (h *Handler) Close() error {
 }
 
 func (c *core) discardAll() {
+	// A flush of the shared buffer must not run at the same time.
+	c.flushMu.Lock()
 	n := c.shared.discard()
+	c.flushMu.Unlock()
 	c.scopesMu.Lock()
 	live := make(map[*scope]*buffer, len(c.live))
 	for s, b := range c.live {
