@@ -41,9 +41,8 @@
 // caller counts the drop. Sinks use it.
 //
 // [EvictOldest]: [Ring.Push] makes room by removing the oldest element; the
-// newest context wins. The breach buffer uses it, through [Ring.PushEvict]
-// when it needs the evicted element to keep its byte accounting right.
-// Eviction needs no lock: when the ring is full, the slot at the tail is the
+// newest context wins, and [Ring.PushEvict] returns the evicted element for
+// a caller that accounts for it. Eviction needs no lock: when the ring is full, the slot at the tail is the
 // slot of the oldest element, so the producer claims that element through
 // head, as a consumer would, and stores its own element into the same slot
 // before advancing tail. Evicting and storing are one step, so a producer
@@ -51,7 +50,13 @@
 // room it made.
 //
 // [Ring.TryPush] never evicts, whatever the policy, for callers that want to
-// know whether there was room.
+// know whether there was room; [Ring.TryPushFunc] does the same for an
+// element written in place once its slot is claimed.
+//
+// The breach buffer decides what to evict by what a record holds, not by
+// its place, so it pushes with TryPushFunc (stamping each record once its
+// slot is claimed) and evicts as the ring's only consumer, holding a lock:
+// [Ring.Peek] shows it the oldest element and [Ring.Discard] drops it.
 //
 // # Guarantees
 //

@@ -22,7 +22,7 @@ func ExampleNew() {
 	// [a b c d]
 }
 
-// A breach buffer: the newest context wins, and the evicted element comes
+// A window of recent records: the newest wins, and the evicted element comes
 // back so that the caller can keep its byte count right.
 func ExampleRing_PushEvict() {
 	window := ringbuf.New[string](2, ringbuf.EvictOldest)

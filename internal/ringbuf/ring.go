@@ -18,7 +18,7 @@ const (
 	RejectWhenFull Policy = iota
 
 	// EvictOldest makes [Ring.Push] remove the oldest element to make room, so
-	// Push always succeeds. The breach buffer uses it: the newest context wins.
+	// Push always succeeds: the newest element wins.
 	EvictOldest
 )
 

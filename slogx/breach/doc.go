@@ -98,10 +98,13 @@
 // The shared buffer is split into shards, one per P up to eight, each a
 // lock-free ring (internal/ringbuf), so that goroutines logging at once on
 // different cores do not write to the same memory. Log order is a counter
-// that every record is stamped with as it is stored; a flush takes exactly
-// the records stamped before it looked, in stamp order, and leaves records
-// stamped later, which it may have come across, to the next flush. So a
-// record is never written after one logged later, even across flushes.
+// that every record is stamped with as it is stored. A flush writes, in
+// stamp order, the records stamped before it looked that continue without
+// a gap from what earlier flushes wrote, and leaves the rest to the next
+// flush. So a record is never written after one logged later, even across
+// flushes; a record whose push is stalled (its goroutine descheduled) when
+// a flush looks is waited for up to a second, and past that it holds the
+// records after it back to the next flush rather than being overtaken.
 //
 // # Lifecycle
 //
@@ -143,23 +146,23 @@
 //
 // Measured with
 //
-//	go test -bench . -benchmem -count=8 -run '^$' ./slogx/breach/
+//	go test -bench . -benchmem -run '^$' ./slogx/breach/
 //
 // on two shared cores (Intel Xeon, Go 1.26), medians of eight interleaved
 // runs, for a record of five attributes (string, int, duration, time,
 // error):
 //
 //	BenchmarkBuffer                ~150 ns/op  0 allocs/op  (drained every 512, amortized)
-//	BenchmarkBufferParallel        ~140 ns/op  0 allocs/op  (2 goroutines, one buffer)
+//	BenchmarkBufferParallel        ~135 ns/op  0 allocs/op  (2 goroutines, one buffer)
 //	BenchmarkBufferEvict           ~165 ns/op  0 allocs/op  (full: a quiet service's steady state)
-//	BenchmarkBufferEvictParallel   ~120 ns/op  0 allocs/op
-//	BenchmarkBufferScoped          ~155 ns/op  0 allocs/op  (in a scope, with context attributes)
-//	BenchmarkFlush1000             ~325 µs/op  0 allocs/op  (1000 records into slogx.JSONHandler)
+//	BenchmarkBufferEvictParallel   ~125 ns/op  0 allocs/op
+//	BenchmarkBufferScoped          ~150 ns/op  0 allocs/op  (in a scope, with context attributes)
+//	BenchmarkFlush1000             ~320 µs/op  0 allocs/op  (1000 records into slogx.JSONHandler)
 //
-// The parallel figures are wall time per record with both cores logging;
-// with a single ring shared by both cores, as before the shards, they were
-// about 250 and 325 ns/op, as every push moved the ring's indexes and slots
-// between the two caches.
+// The parallel figures are wall time per record with both cores logging.
+// With a single ring shared by both cores, as before the shards, they were
+// about 255 and 325 ns/op in the same runs: every push moved the ring's
+// indexes and slots between the two caches.
 //
 // A flush costs what the target costs to write its records, plus building
 // one context per run of records that share their context attributes; it
