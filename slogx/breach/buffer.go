@@ -262,19 +262,20 @@ func (b *buffer) pushTo(sh *shard, e *entry) {
 }
 
 // makeRoom makes room in a full ring for a push that could not claim a
-// place. It evicts what is out of the window; as the ring has room for the
-// window and more, that frees a place unless the record at the front is in
-// the window. That happens when a push claimed the front place and was
-// preempted before stamping it: its record is among the newest, and those
-// out of the window are behind it. makeRoom then moves it to the back.
+// place: each call evicts, frees a place, or yields to the goroutine that
+// holds up progress. It evicts what is out of the window; as the ring has
+// room for the window and more, that frees a place unless the record at the
+// front is in the window. That happens when a push claimed the front place
+// and was preempted before stamping it: its record is among the newest, and
+// those out of the window are behind it. makeRoom then sets it aside in the
+// carry, which flushes and Stats treat as part of the buffer.
 func (b *buffer) makeRoom(sh *shard, r *ringbuf.Ring[entry]) {
 	if !sh.mu.TryLock() {
 		runtime.Gosched() // a flush or an eviction is taking records out
 		return
 	}
 	defer sh.mu.Unlock()
-	seq, end := b.clock.Load(), b.total.Load()
-	if b.evictOld(sh, r, seq, end) > 0 || r.Len() < r.Cap() {
+	if b.evictOld(sh, r, b.clock.Load(), b.total.Load()) > 0 || r.Len() < r.Cap() {
 		return
 	}
 	front, ok := r.Peek()
@@ -282,39 +283,28 @@ func (b *buffer) makeRoom(sh *shard, r *ringbuf.Ring[entry]) {
 		runtime.Gosched() // the record at the front is still being stored
 		return
 	}
-	moved := *front
+	b.carryMu.Lock()
+	b.carry = append(b.carry, *front)
+	b.carryBytes += front.size
+	b.trimCarry()
+	b.carryMu.Unlock()
+	sh.removed.Add(front.size)
 	r.Discard()
-	for !r.TryPushFunc(func(dst *entry) { *dst = moved }) {
-		// Another push took the place: evict behind it, or, if nothing
-		// there is out of the window either, drop the older of the two.
-		if b.evictOld(sh, r, seq, end) > 0 {
-			continue
-		}
-		next, ok := r.Peek()
-		if !ok {
-			runtime.Gosched()
-			continue
-		}
-		if moved.seq < next.seq {
-			b.evictedFrom(sh, &moved)
-			return
-		}
-		b.evictedFrom(sh, next)
-		r.Discard()
-	}
 }
 
 // outside reports whether e has fallen out of the window that ends with
-// the record stamped seq, whose bytes end at end. The bytes from e to that
-// record are measured on the total, less what overlapping pushes added
-// while e took its stamps: that covers every older record that added its
-// bytes after e (it took both stamps in between), so the measure never
-// exceeds the bytes of the records from e on, in log order.
+// the record stamped seq, whose bytes end at end. It never says so of a
+// record in the window. The bytes from e to that record are at least the
+// smallest size a record is charged for each of them, and at least what
+// the total grew by since e, less what overlapping pushes added while e
+// took its stamps: that covers every older record that added its bytes
+// after e (it took both stamps in between).
 func (b *buffer) outside(e *entry, seq, end uint64) bool {
 	if e.seq >= seq {
 		return false // not older than the record the window ends with
 	}
-	if seq-e.seq >= uint64(b.capacity) {
+	n := seq - e.seq // records after e, up to the window's end
+	if n >= uint64(b.capacity) || int64(n+1)*entrySize > b.maxBytes {
 		return true
 	}
 	from := e.start + e.nest
@@ -372,19 +362,50 @@ func (b *buffer) settle() {
 	seq, end := b.clock.Load(), b.total.Load()
 	b.eachLocked(func(sh *shard, r *ringbuf.Ring[entry]) { b.evictOld(sh, r, seq, end) })
 	b.carryMu.Lock()
+	b.trimCarry()
 	n := 0
 	for n < len(b.carry) && b.outside(&b.carry[n], seq, end) {
-		b.carryBytes -= b.carry[n].size
 		n++
 	}
-	if n > 0 {
-		b.gone.Store(max(b.gone.Load(), b.carry[n-1].seq))
-		b.evicted.Add(uint64(n))
-		k := copy(b.carry, b.carry[n:])
-		clear(b.carry[k:])
-		b.carry = b.carry[:k]
-	}
+	b.evictCarry(n)
 	b.carryMu.Unlock()
+}
+
+// trimCarry puts the carry in log order and evicts what is out of the
+// window among its own records: records elsewhere can only push them
+// further out. So the carry never holds more than a window. Must be called
+// with carryMu held.
+func (b *buffer) trimCarry() {
+	if !slices.IsSortedFunc(b.carry, bySeq) {
+		slices.SortFunc(b.carry, bySeq)
+	}
+	i := len(b.carry)
+	var bytes int64
+	for i > 0 {
+		e := &b.carry[i-1]
+		if int64(len(b.carry)-i) == b.capacity || (i < len(b.carry) && bytes+e.size > b.maxBytes) {
+			break
+		}
+		bytes += e.size
+		i--
+	}
+	b.evictCarry(i)
+}
+
+// evictCarry evicts the oldest n records of the sorted carry. Must be
+// called with carryMu held.
+func (b *buffer) evictCarry(n int) {
+	if n == 0 {
+		return
+	}
+	for i := range n {
+		b.carryBytes -= b.carry[i].size
+	}
+	b.gone.Store(max(b.gone.Load(), b.carry[n-1].seq))
+	b.evicted.Add(uint64(n))
+	k := copy(b.carry, b.carry[n:])
+	clear(b.carry[k:])
+	b.carry = b.carry[:k]
 }
 
 // eachLocked calls fn for every shard that has a ring, holding its lock.
@@ -582,6 +603,7 @@ func (b *buffer) window(dst []entry, n0 int, look uint64) []entry {
 			b.carryBytes += e.size
 		}
 		b.carry = append(b.carry, batch[hi:]...)
+		b.trimCarry()
 		b.carryMu.Unlock()
 	}
 	// The window of the run: the newest records, up to capacity and

@@ -397,3 +397,90 @@ func TestStatsCountsRecordsBehindALateOne(t *testing.T) {
 		t.Fatalf("flushed %q, want %q", got, want)
 	}
 }
+
+// TestCloseDiscardsWhileAScopeTriggers: Close without FlushOnClose discards
+// the scopes' buffers while their triggers may be flushing them; both move
+// on what the next flush continues from, so they must not overlap (-race
+// reports it if they do).
+func TestCloseDiscardsWhileAScopeTriggers(t *testing.T) {
+	h := New(newRecorder(), &Options{ScopeCapacity: 8})
+	ctx, end := NewScope(context.Background())
+	defer end()
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for i := range 2000 {
+			_ = h.Handle(ctx, rec(slog.LevelDebug, fmt.Sprint("d", i)))
+			if i%3 == 0 {
+				_ = h.Handle(ctx, rec(slog.LevelError, "boom"))
+			}
+		}
+	})
+	wg.Go(func() {
+		for range 2000 {
+			h.c.discardAll() // what Close does, once, at any time
+		}
+	})
+	wg.Wait()
+}
+
+// TestCarryStaysWithinAWindowWhileAGapLasts: a gap in log order (a push
+// stalled past the flush's wait) makes every flush carry what follows it;
+// the carry must still hold no more than a window.
+func TestCarryStaysWithinAWindowWhileAGapLasts(t *testing.T) {
+	const capacity = 10
+	b := newBuffer(capacity, DefaultMaxBytes, 2)
+	spread(b, 4, func(i int) int { return i % 2 })
+	// seq 2 (first record of shard 1) is "in flight": out of the ring.
+	sh := &b.shards[1]
+	stalled, _ := sh.ring.Load().TryPop()
+	sh.removed.Add(stalled.size)
+	for range 1000 {
+		spread(b, 5, func(i int) int { return 0 }) // fewer than capacity: no ring eviction
+		b.drainSettled(nil)
+	}
+	if n := len(b.carry); n > capacity {
+		t.Fatalf("carry holds %d records (%d bytes) for a window of %d", n, b.carryBytes, capacity)
+	}
+}
+
+// TestMakeRoomProgressesWhenAllStampsOverlap: outside measures bytes from a
+// lower bound (start+nest). When every record of a full single-shard ring
+// overlapped the others' stamps, that bound finds none out of the window;
+// a push must still make progress (with one shard nothing else moves the
+// clock). The overlap is built with stampedFill's between hook, nested.
+func TestMakeRoomProgressesWhenAllStampsOverlap(t *testing.T) {
+	s := bufEntry("m").size
+	b := newBuffer(100, 2*s, 1)
+	sh := &b.shards[0]
+	r := b.ringOf(sh)
+	depth := r.Cap()
+	var nest func(i int)
+	nest = func(i int) {
+		if i == depth {
+			return
+		}
+		if !r.TryPushFunc(stampedFill(b, bufEntry("m"), nil, func() { nest(i + 1) })) {
+			t.Fatalf("push %d", i)
+		}
+	}
+	nest(0)
+	if r.Len() != r.Cap() {
+		t.Fatalf("ring holds %d of %d", r.Len(), r.Cap())
+	}
+	done := make(chan struct{})
+	go func() {
+		b.pushTo(sh, bufEntry("x"))
+		close(done)
+	}()
+	select {
+	case <-done:
+		return
+	case <-time.After(2 * time.Second):
+	}
+	// Unstick it so that the package's leak check passes, then fail.
+	sh.mu.Lock()
+	n := len(r.Drain(nil, 0))
+	sh.mu.Unlock()
+	<-done
+	t.Fatalf("pushTo into a full ring of %d overlapping records spun for 2s (drained %d to release it)", depth, n)
+}

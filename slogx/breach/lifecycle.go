@@ -149,10 +149,12 @@ func (h *Handler) Close() error {
 }
 
 func (c *core) discardAll() {
-	// A flush of the shared buffer must not run at the same time.
+	// A buffer must not be flushed while it is discarded: both move on
+	// what the next flush continues from. flushMu is taken before a
+	// scope's lock, as triggers and flushAll do.
 	c.flushMu.Lock()
+	defer c.flushMu.Unlock()
 	n := c.shared.discard()
-	c.flushMu.Unlock()
 	c.scopesMu.Lock()
 	live := make(map[*scope]*buffer, len(c.live))
 	for s, b := range c.live {
