@@ -484,3 +484,98 @@ func TestMakeRoomProgressesWhenAllStampsOverlap(t *testing.T) {
 	<-done
 	t.Fatalf("pushTo into a full ring of %d overlapping records spun for 2s (drained %d to release it)", depth, n)
 }
+
+// TestShardedStress logs from goroutines that each store into a random
+// shard of eight, as goroutines moving between Ps do, while another
+// goroutine flushes and counts. Every goroutine's records must come out in
+// the order it logged them, each at most once, every flush must hold at
+// most a window, and once all is flushed every record must be accounted
+// for as flushed or evicted.
+func TestShardedStress(t *testing.T) {
+	const goroutines, perG = 6, 3000
+	for _, tc := range []struct {
+		name     string
+		capacity int
+		maxBytes int64
+	}{
+		{"by count", 50, DefaultMaxBytes},
+		{"by bytes", 1000, 40 * entrySize},
+		{"roomy", goroutines * perG, DefaultMaxBytes},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := newBuffer(tc.capacity, tc.maxBytes, 8)
+			var (
+				mu      sync.Mutex // what flushMu is to a handler
+				flushed []entry
+				wg      sync.WaitGroup
+			)
+			flush := func() {
+				mu.Lock()
+				defer mu.Unlock()
+				batch := b.drainSettled(nil)
+				if len(batch) > tc.capacity {
+					t.Errorf("a flush wrote %d records, more than Capacity %d", len(batch), tc.capacity)
+				}
+				flushed = append(flushed, batch...)
+			}
+			for g := range goroutines {
+				wg.Go(func() {
+					for i := range perG {
+						r := slog.NewRecord(time.Time{}, slog.LevelDebug, "m", 0)
+						r.AddAttrs(slog.Int("g", g), slog.Int("seq", i))
+						var e entry
+						e.capture(context.Background(), r, nil)
+						b.pushTo(&b.shards[rand.IntN(len(b.shards))], &e)
+					}
+				})
+			}
+			stop := make(chan struct{})
+			var side sync.WaitGroup
+			side.Go(func() {
+				for {
+					select {
+					case <-stop:
+						return
+					default:
+						flush()
+						b.held()
+					}
+				}
+			})
+			wg.Wait()
+			close(stop)
+			side.Wait()
+			flush()
+
+			last := make([]int64, goroutines)
+			for i := range last {
+				last[i] = -1
+			}
+			for i := range flushed {
+				var g, seq int64
+				flushed[i].rec.Attrs(func(a slog.Attr) bool {
+					switch a.Key {
+					case "g":
+						g = a.Value.Int64()
+					case "seq":
+						seq = a.Value.Int64()
+					}
+					return true
+				})
+				if seq <= last[g] {
+					t.Fatalf("goroutine %d: seq %d written after seq %d", g, seq, last[g])
+				}
+				last[g] = seq
+			}
+			if n, _ := b.held(); n != 0 || b.len() != 0 {
+				t.Fatalf("after the last flush held %d, len %d", n, b.len())
+			}
+			if got := uint64(len(flushed)) + b.evictedCount(); got != goroutines*perG {
+				t.Fatalf("flushed %d + evicted %d = %d, want %d", len(flushed), b.evictedCount(), got, goroutines*perG)
+			}
+			if tc.name == "roomy" && len(flushed) != goroutines*perG {
+				t.Fatalf("flushed %d of %d with room for all", len(flushed), goroutines*perG)
+			}
+		})
+	}
+}
