@@ -152,16 +152,16 @@
 // runs, for a record of five attributes (string, int, duration, time,
 // error):
 //
-//	BenchmarkBuffer                ~150 ns/op  0 allocs/op  (drained every 512, amortized)
-//	BenchmarkBufferParallel        ~135 ns/op  0 allocs/op  (2 goroutines, one buffer)
+//	BenchmarkBuffer                ~140 ns/op  0 allocs/op  (drained every 512, amortized)
+//	BenchmarkBufferParallel        ~140 ns/op  0 allocs/op  (2 goroutines, one buffer)
 //	BenchmarkBufferEvict           ~165 ns/op  0 allocs/op  (full: a quiet service's steady state)
-//	BenchmarkBufferEvictParallel   ~125 ns/op  0 allocs/op
-//	BenchmarkBufferScoped          ~150 ns/op  0 allocs/op  (in a scope, with context attributes)
+//	BenchmarkBufferEvictParallel   ~120 ns/op  0 allocs/op
+//	BenchmarkBufferScoped          ~145 ns/op  0 allocs/op  (in a scope, with context attributes)
 //	BenchmarkFlush1000             ~320 µs/op  0 allocs/op  (1000 records into slogx.JSONHandler)
 //
 // The parallel figures are wall time per record with both cores logging.
 // With a single ring shared by both cores, as before the shards, they were
-// about 255 and 325 ns/op in the same runs: every push moved the ring's
+// about 250 and 330 ns/op in the same runs: every push moved the ring's
 // indexes and slots between the two caches.
 //
 // A flush costs what the target costs to write its records, plus building

@@ -220,9 +220,15 @@ func gcUntil(ch <-chan struct{}) bool {
 	return false
 }
 
-// drainAll empties every shard of b without waiting for pushes in progress
-// or putting records in order, as the benchmarks do in place of a flush.
+// drainAll empties every shard of b, and the carry, without waiting for
+// pushes in progress or putting records in order, as the benchmarks do in
+// place of a flush.
 func (b *buffer) drainAll(dst []entry) []entry {
+	b.carryMu.Lock()
+	dst = append(dst, b.carry...)
+	clear(b.carry)
+	b.carry, b.carryBytes = b.carry[:0], 0
+	b.carryMu.Unlock()
 	b.eachLocked(func(sh *shard, r *ringbuf.Ring[entry]) {
 		n := len(dst)
 		dst = r.Drain(dst, 0)
