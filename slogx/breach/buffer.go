@@ -128,10 +128,13 @@ type buffer struct {
 	carryBytes int64
 
 	// done is the highest seq up to which every record has been written,
-	// evicted or discarded. Flushes and discard update it; they are
-	// serialized by the core's flushMu, or for a scope by its end.
-	done  uint64
-	order []int32 // scratch of drainSettled
+	// evicted or discarded; discarded is the highest seq discarded. A
+	// flush continues from done, and takes a seq missing at or below
+	// discarded for one discarded. Flushes and discard update them; they
+	// are serialized by the core's flushMu, or for a scope by its end.
+	done      uint64
+	discarded uint64
+	order     []int32 // scratch of drainSettled
 }
 
 // shard is one ring of a buffer, with what is counted per ring. Pushes
@@ -283,7 +286,10 @@ func (b *buffer) makeRoom(sh *shard, r *ringbuf.Ring[entry]) {
 		runtime.Gosched() // the record at the front is still being stored
 		return
 	}
-	b.carryMu.Lock()
+	if !b.carryMu.TryLock() {
+		runtime.Gosched() // a flush or Stats is at the carry
+		return
+	}
 	b.carry = append(b.carry, *front)
 	b.carryBytes += front.size
 	b.trimCarry()
@@ -509,16 +515,25 @@ func (b *buffer) goneSeq() uint64 {
 func (b *buffer) drainSettled(dst []entry) []entry {
 	n0 := len(dst)
 	look := b.clock.Load()
-	b.carryMu.Lock()
-	dst = append(dst, b.carry...)
-	clear(b.carry)
-	b.carry, b.carryBytes = b.carry[:0], 0
-	b.carryMu.Unlock()
+	dst = b.takeCarry(dst)
 	deadline := time.Now().Add(settleTimeout)
 	for i := range b.shards {
 		dst = b.shards[i].drainSettled(dst, deadline)
 	}
+	// A push may have set a record aside (makeRoom) from a shard not
+	// drained yet: it is in the carry now.
+	dst = b.takeCarry(dst)
 	return b.window(dst, n0, look)
+}
+
+// takeCarry moves the carry to the end of dst.
+func (b *buffer) takeCarry(dst []entry) []entry {
+	b.carryMu.Lock()
+	defer b.carryMu.Unlock()
+	dst = append(dst, b.carry...)
+	clear(b.carry)
+	b.carry, b.carryBytes = b.carry[:0], 0
+	return dst
 }
 
 func (sh *shard) drainSettled(dst []entry, deadline time.Time) []entry {
@@ -590,13 +605,32 @@ func (b *buffer) window(dst []entry, n0 int, look uint64) []entry {
 	floor := max(b.done, b.goneSeq())
 	lo, _ := slices.BinarySearchFunc(batch, floor+1, func(e entry, seq uint64) int { return cmp.Compare(e.seq, seq) })
 	// The run without a gap that continues what was written or evicted,
-	// up to what was stamped when it looked.
+	// up to what was stamped when it looked. A seq missing at or below
+	// what was discarded was discarded.
 	hi, next := lo, floor+1
-	for hi < len(batch) && batch[hi].seq == next && next <= look {
+	for hi < len(batch) && next <= look {
+		if s := batch[hi].seq; s != next && next <= b.discarded {
+			next = min(s, b.discarded+1)
+		}
+		if batch[hi].seq != next {
+			break
+		}
 		hi++
 		next++
 	}
 	b.done = next - 1
+	// What comes after the run in log order, up to look, counts against
+	// the window too: the records carried, and at least the smallest size
+	// for each one missing.
+	var after int64
+	known := uint64(0)
+	for j := hi; j < len(batch) && batch[j].seq <= look; j++ {
+		after += batch[j].size
+		known++
+	}
+	if last := next - 1; look > last {
+		after += int64(look-last-known) * entrySize
+	}
 	if hi < len(batch) {
 		b.carryMu.Lock()
 		for _, e := range batch[hi:] {
@@ -606,13 +640,13 @@ func (b *buffer) window(dst []entry, n0 int, look uint64) []entry {
 		b.trimCarry()
 		b.carryMu.Unlock()
 	}
-	// The window of the run: the newest records, up to capacity and
-	// maxBytes (the newest always).
+	// The window of the run, as of look: the newest records, up to
+	// capacity and maxBytes (the newest always).
 	i := hi
-	var bytes int64
+	bytes := after
 	for i > lo {
 		e := &batch[i-1]
-		if int64(hi-i) == b.capacity || (i < hi && bytes+e.size > b.maxBytes) {
+		if look-e.seq >= uint64(b.capacity) || (e.seq != look && bytes+e.size > b.maxBytes) {
 			break
 		}
 		bytes += e.size
@@ -655,29 +689,32 @@ func permute(batch []entry, order []int32) {
 func (b *buffer) discard() int {
 	b.settle()
 	n := 0
-	last := uint64(0)
-	b.eachLocked(func(sh *shard, r *ringbuf.Ring[entry]) {
-		for {
-			old, ok := r.Peek()
-			if !ok {
-				return
-			}
-			sh.removed.Add(old.size)
-			last = max(last, old.seq)
-			r.Discard()
-			n++
-		}
-	})
+	b.eachLocked(func(sh *shard, r *ringbuf.Ring[entry]) { n += b.discardRing(sh, r) })
 	b.carryMu.Lock()
 	n += len(b.carry)
 	for i := range b.carry {
-		last = max(last, b.carry[i].seq)
+		b.discarded = max(b.discarded, b.carry[i].seq)
 	}
 	clear(b.carry)
 	b.carry, b.carryBytes = b.carry[:0], 0
 	b.carryMu.Unlock()
-	b.done = max(b.done, last)
 	return n
+}
+
+// discardRing drops the records of sh's ring, raising b.discarded, and
+// returns how many there were. Must be called with sh.mu held.
+func (b *buffer) discardRing(sh *shard, r *ringbuf.Ring[entry]) int {
+	n := 0
+	for {
+		old, ok := r.Peek()
+		if !ok {
+			return n
+		}
+		sh.removed.Add(old.size)
+		b.discarded = max(b.discarded, old.seq)
+		r.Discard()
+		n++
+	}
 }
 
 // capture fills e with a copy of r that is safe to keep: its LogValuers are
