@@ -299,12 +299,15 @@ func (b *buffer) makeRoom(sh *shard, r *ringbuf.Ring[entry]) {
 }
 
 // outside reports whether e has fallen out of the window that ends with
-// the record stamped seq, whose bytes end at end. It never says so of a
-// record in the window. The bytes from e to that record are at least the
-// smallest size a record is charged for each of them, and at least what
-// the total grew by since e, less what overlapping pushes added while e
-// took its stamps: that covers every older record that added its bytes
-// after e (it took both stamps in between).
+// the record stamped seq, whose bytes end at end. The bytes from e to that
+// record are at least the smallest size a record is charged for each of
+// them, and at least what the total grew by since e, less what overlapping
+// pushes added while e took its stamps: that covers every older record
+// that added its bytes after e (it took both stamps in between). The total
+// may also hold the bytes of pushes that have not taken their seq yet;
+// they are about to be newer than the window's end, so outside says no
+// more than the window will say once they have: records logged while a
+// flush drains may push older ones out before it writes.
 func (b *buffer) outside(e *entry, seq, end uint64) bool {
 	if e.seq >= seq {
 		return false // not older than the record the window ends with
@@ -321,13 +324,19 @@ func (b *buffer) outside(e *entry, seq, end uint64) bool {
 // of the window that ends with the record stamped seq, and returns how
 // many it evicted. Must be called with sh.mu held.
 func (b *buffer) evictOld(sh *shard, r *ringbuf.Ring[entry], seq, end uint64) int {
+	return b.evictOldBelow(sh, r, seq, end, 0)
+}
+
+// evictOldBelow is evictOld that also evicts records stamped at or below
+// gone, which are out of the window whatever their bytes say.
+func (b *buffer) evictOldBelow(sh *shard, r *ringbuf.Ring[entry], seq, end, gone uint64) int {
 	n := 0
 	for {
 		old, ok := r.Peek()
 		if !ok {
 			return n
 		}
-		if !b.outside(old, seq, end) {
+		if old.seq > gone && !b.outside(old, seq, end) {
 			sh.floor.Store(old.seq)
 			sh.floorStart.Store(old.start)
 			return n
@@ -365,12 +374,12 @@ func (b *buffer) sweep(seq, end uint64) {
 // settle evicts from every shard and from the carry what is out of the
 // current window, so that len and bytes count the window.
 func (b *buffer) settle() {
-	seq, end := b.clock.Load(), b.total.Load()
-	b.eachLocked(func(sh *shard, r *ringbuf.Ring[entry]) { b.evictOld(sh, r, seq, end) })
+	seq, end, gone := b.clock.Load(), b.total.Load(), b.goneSeq()
+	b.eachLocked(func(sh *shard, r *ringbuf.Ring[entry]) { b.evictOldBelow(sh, r, seq, end, gone) })
 	b.carryMu.Lock()
 	b.trimCarry()
 	n := 0
-	for n < len(b.carry) && b.outside(&b.carry[n], seq, end) {
+	for n < len(b.carry) && (b.carry[n].seq <= gone || b.outside(&b.carry[n], seq, end)) {
 		n++
 	}
 	b.evictCarry(n)
@@ -608,11 +617,12 @@ func (b *buffer) window(dst []entry, n0 int, look uint64) []entry {
 	// up to what was stamped when it looked. A seq missing at or below
 	// what was discarded was discarded.
 	hi, next := lo, floor+1
-	for hi < len(batch) && next <= look {
-		if s := batch[hi].seq; s != next && next <= b.discarded {
+	for hi < len(batch) {
+		s := batch[hi].seq
+		if s != next && next <= b.discarded {
 			next = min(s, b.discarded+1)
 		}
-		if batch[hi].seq != next {
+		if s != next || next > look {
 			break
 		}
 		hi++

@@ -696,3 +696,63 @@ func TestFlushFindsARecordSetAsideWhileItDrainsConcurrently(t *testing.T) {
 		t.Fatalf("flush wrote %q without a, which was logged before it looked", got)
 	}
 }
+
+// TestFlushAfterADiscardLeavesLaterRecords: after a discard (Close without
+// FlushOnClose, or a pooled scope buffer) a flush may look before anything
+// new is logged, and drain a record a racing push stamped after the look.
+// Skipping the discarded seqs must not take that record into the run: it
+// goes to the next flush.
+func TestFlushAfterADiscardLeavesLaterRecords(t *testing.T) {
+	b := newBuffer(100, DefaultMaxBytes, 1)
+	spread(b, 3, func(int) int { return 0 }) // the old scope's records, seq 1..3
+	if n := b.discard(); n != 3 {            // the scope ends: discarded = 3, done = 0
+		t.Fatalf("discard() = %d", n)
+	}
+	// The new scope's trigger looks at 3; another goroutine of the same
+	// request logs "late" (seq 4) before the flush drains the shard.
+	got := msgsOf(drainSettledWithHook(b, nil, func() {
+		b.pushTo(&b.shards[0], bufEntry("late"))
+	}))
+	if len(got) != 0 {
+		t.Logf("first flush wrote %q (stamped after its look)", got)
+	}
+	next := msgsOf(b.drainSettled(nil))
+	if !slices.Contains(append(got, next...), "late") {
+		t.Fatalf("late (the newest record, in the window) was never written: first flush %q, next flush %q; done=%d evicted=%d",
+			got, next, b.done, b.evictedCount())
+	}
+}
+
+// TestStatsDoesNotCountARecordBelowAnEviction: a record whose byte measure
+// is hidden by overlapping stamps, but older than one already evicted, is
+// out of the window; Stats must not count it as buffered.
+func TestStatsDoesNotCountARecordBelowAnEviction(t *testing.T) {
+	big := fmt.Sprint(make([]byte, 4000))
+	s := bufEntry("m", "v", big).size
+	b := newBuffer(100, 2*s, 2)
+	x := bufEntry("m", "v", big)
+	size := uint64(x.size)
+	r0 := b.ringOf(&b.shards[0])
+	// x takes start and seq 1, then is preempted before reading the total
+	// again: y, w1, w2 are logged meanwhile and y (seq 2) is evicted.
+	r0.TryPushFunc(func(dst *entry) {
+		*dst = *x
+		dst.start = b.total.Add(size) - size
+		dst.seq = b.clock.Add(1)
+		for range 3 {
+			b.pushTo(&b.shards[1], bufEntry("m", "v", big))
+		}
+		dst.nest = b.total.Load() - dst.start - size
+	})
+	if g := b.goneSeq(); g < 2 {
+		t.Fatalf("gone = %d, want y (2) evicted", g)
+	}
+	held, _ := b.held()
+	if held != 2 || b.bytes() > 2*s {
+		t.Errorf("held() = %d, bytes() = %d with gone = %d: the window is w1, w2 (%d bytes); x (seq 1) is below gone",
+			held, b.bytes(), b.goneSeq(), 2*s)
+	}
+	if got := len(b.drainSettled(nil)); got != 2 {
+		t.Errorf("flush wrote %d", got)
+	}
+}
