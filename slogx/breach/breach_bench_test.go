@@ -97,11 +97,13 @@ func BenchmarkBufferParallel(b *testing.B) {
 			}
 		}
 	})
-	// A goroutine descheduled between stamping its record and storing it
-	// may come back to find a whole window logged after it: its record is
-	// then out of the window, and evicted, as it should be. That is rare
-	// and not what this benchmark measures.
-	noEvictions(b, h, uint64(b.N)/10_000)
+	// A goroutine descheduled in the middle of a push (this machine's
+	// cores are shared) holds up the drains of its shard; records pile up
+	// behind it, and those a whole window older than the newest are then
+	// evicted, as they should be. That happens in a few runs out of ten,
+	// for about a hundred records out of millions: a guard against
+	// measuring the eviction path, not a test of it.
+	noEvictions(b, h, uint64(b.N)/100)
 }
 
 // BenchmarkBufferEvict measures the steady state of a quiet service: the

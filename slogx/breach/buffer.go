@@ -68,6 +68,12 @@ const (
 	maxRecordSize = 1 << 32
 )
 
+// testHook, if set by a test, runs at named points of pushes, flushes,
+// settles and discards, where the calling goroutine holds no lock, so that
+// the test can pause it there and interleave it with others (see
+// sched_test.go). It is nil otherwise: each point costs a nil check.
+var testHook func(point string)
+
 // buffer is one window of recent records: the shared one, or one scope's.
 //
 // The window is defined by log order, not by where records are stored: a
@@ -120,9 +126,11 @@ type buffer struct {
 	evicted atomic.Uint64
 	gone    atomic.Uint64
 
-	// carry holds records a flush drained but did not write: they were
-	// stamped after it looked (see drainSettled). The next flush writes
-	// them. carryBytes is their size. carryMu guards both.
+	// carry holds records out of the rings that the next flush writes: a
+	// flush's records stamped after it looked or after a gap (see
+	// drainSettled), and records makeRoom set aside. It never holds more
+	// than a window (trimCarry). carryBytes is their size. carryMu guards
+	// both.
 	carryMu    sync.Mutex
 	carry      []entry
 	carryBytes int64
@@ -243,13 +251,25 @@ func (b *buffer) pushTo(sh *shard, e *entry) {
 	// so nest covers it (see outside).
 	fill := func(dst *entry) {
 		*dst = *e
+		if testHook != nil {
+			testHook("push:before-start")
+		}
 		dst.start = b.total.Add(size) - size
+		if testHook != nil {
+			testHook("push:after-start")
+		}
 		dst.seq = b.clock.Add(1)
+		if testHook != nil {
+			testHook("push:after-seq")
+		}
 		dst.nest = b.total.Load() - dst.start - size
 		seq, end = dst.seq, dst.start+size
 	}
 	for !r.TryPushFunc(fill) {
 		b.makeRoom(sh, r)
+	}
+	if testHook != nil {
+		testHook("push:stored")
 	}
 	// Unsigned differences: a floor above the record's own stamps (pushes
 	// overlapped) wraps around and takes the look, which sorts it out.
@@ -426,6 +446,9 @@ func (b *buffer) evictCarry(n int) {
 // eachLocked calls fn for every shard that has a ring, holding its lock.
 func (b *buffer) eachLocked(fn func(*shard, *ringbuf.Ring[entry])) {
 	for i := range b.shards {
+		if i > 0 && testHook != nil {
+			testHook("each:between-shards") // settle and discard
+		}
 		sh := &b.shards[i]
 		if r := sh.ring.Load(); r != nil {
 			sh.mu.Lock()
@@ -524,14 +547,29 @@ func (b *buffer) goneSeq() uint64 {
 func (b *buffer) drainSettled(dst []entry) []entry {
 	n0 := len(dst)
 	look := b.clock.Load()
+	if testHook != nil {
+		testHook("flush:looked")
+	}
 	dst = b.takeCarry(dst)
+	if testHook != nil {
+		testHook("flush:took-carry")
+	}
 	deadline := time.Now().Add(settleTimeout)
 	for i := range b.shards {
+		if i > 0 && testHook != nil {
+			testHook("flush:between-shards")
+		}
 		dst = b.shards[i].drainSettled(dst, deadline)
+	}
+	if testHook != nil {
+		testHook("flush:drained")
 	}
 	// A push may have set a record aside (makeRoom) from a shard not
 	// drained yet: it is in the carry now.
 	dst = b.takeCarry(dst)
+	if testHook != nil {
+		testHook("flush:before-window")
+	}
 	return b.window(dst, n0, look)
 }
 
