@@ -124,20 +124,31 @@ func (r *Ring[T]) Push(v T) bool {
 // full, so TryPush may fail for the short time a concurrent pop is in
 // progress.
 func (r *Ring[T]) TryPush(v T) bool {
+	c, pos, ok := r.claimTail()
+	if !ok {
+		return false
+	}
+	c.val = v
+	c.seq.Store(pos + 1) // publish
+	return true
+}
+
+// claimTail claims the slot at the tail for its producer and returns it
+// with its position, or reports false when the ring is full. The caller
+// writes the element and publishes it by storing seq = pos+1.
+func (r *Ring[T]) claimTail() (c *cell[T], pos uint64, ok bool) {
 	for {
-		pos := r.tail.Load()
-		c := &r.cells[pos&r.mask]
+		pos = r.tail.Load()
+		c = &r.cells[pos&r.mask]
 		seq := c.seq.Load()
 		switch d := int64(seq - pos); {
 		case d == 0:
 			if r.tail.CompareAndSwap(pos, pos+1) {
-				c.val = v
-				c.seq.Store(pos + 1) // publish
-				return true
+				return c, pos, true
 			}
 		case d < 0:
 			// The slot still belongs to the element one lap behind.
-			return false
+			return nil, 0, false
 		}
 		// Another producer took pos first: try the next position.
 	}
@@ -155,21 +166,13 @@ func (r *Ring[T]) TryPush(v T) bool {
 // be short and must not panic. It returns false, without calling fill, when
 // the ring is full.
 func (r *Ring[T]) TryPushFunc(fill func(*T)) bool {
-	for {
-		pos := r.tail.Load()
-		c := &r.cells[pos&r.mask]
-		seq := c.seq.Load()
-		switch d := int64(seq - pos); {
-		case d == 0:
-			if r.tail.CompareAndSwap(pos, pos+1) {
-				fill(&c.val)
-				c.seq.Store(pos + 1) // publish
-				return true
-			}
-		case d < 0:
-			return false
-		}
+	c, pos, ok := r.claimTail()
+	if !ok {
+		return false
 	}
+	fill(&c.val)
+	c.seq.Store(pos + 1) // publish
+	return true
 }
 
 // PushEvict adds v at the tail. If the ring is full it removes the oldest
