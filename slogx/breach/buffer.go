@@ -9,7 +9,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-	"unsafe"
 
 	"go.slogx.dev/internal/ctxattrs"
 	"go.slogx.dev/internal/ringbuf"
@@ -42,23 +41,6 @@ type entry struct {
 	start uint64
 	nest  uint64
 }
-
-// Sizes used by the byte accounting. They describe what a buffered record
-// keeps alive; they are estimates, not a measurement of the heap.
-const (
-	entrySize = int64(unsafe.Sizeof(entry{}))
-	attrSize  = int64(unsafe.Sizeof(slog.Attr{}))
-	// anySize is charged for a value of kind Any (an error, a struct): what
-	// it points to cannot be measured cheaply.
-	anySize = 16
-	// recordFront is how many attributes a slog.Record stores inline; the
-	// rest live in a separate slice that the record keeps alive.
-	recordFront = 5
-	// maxResolveDepth bounds the recursion into groups, so that a LogValuer
-	// that returns itself inside a group cannot overflow the stack at log
-	// time. Deeper values stay unresolved and the target resolves them.
-	maxResolveDepth = 32
-)
 
 // The limits that keep the byte and record counts far from overflowing.
 const (
@@ -115,6 +97,11 @@ type buffer struct {
 	pick     sync.Pool // *int, an index into shards, cached per P; unused with one shard
 	indexes  []int     // what pick hands out, allocated once
 	next     atomic.Uint32
+
+	// swept is the byte total at the last sweep: large records sweep
+	// sooner than every sweepEvery records, so that what other shards
+	// still hold beyond the window stays under maxBytes/sweepFraction.
+	swept atomic.Uint64
 
 	// passUntil is the reading of the handler's clock (nanoseconds since
 	// New) until which records pass straight through; 0 when not passing.
@@ -182,6 +169,10 @@ const (
 	// sweepEvery is how often, in records, a push evicts from every shard
 	// rather than only its own.
 	sweepEvery = 64
+
+	// sweepFraction is how far, as a fraction of maxBytes, the byte total
+	// may advance between sweeps.
+	sweepFraction = 8
 )
 
 // newBuffer returns a buffer for a window of capacity records and maxBytes
@@ -279,7 +270,8 @@ func (b *buffer) pushTo(sh *shard, e *entry) {
 			sh.mu.Unlock()
 		}
 	}
-	if seq%sweepEvery == 0 && len(b.shards) > 1 {
+	if len(b.shards) > 1 && (seq%sweepEvery == 0 || end-b.swept.Load() > uint64(b.maxBytes/sweepFraction)) {
+		b.swept.Store(end)
 		b.sweep(seq, end)
 	}
 }
@@ -793,49 +785,6 @@ func (e *entry) capture(ctx context.Context, r slog.Record, target slog.Handler)
 	e.size = min(size, maxRecordSize)
 	e.target = target
 	e.ctxAttrs, e.local = ctxattrs.From(ctx)
-}
-
-// attrCost returns the approximate bytes a kept attribute holds beyond its
-// slot, and whether it holds a LogValuer that must be resolved.
-func attrCost(a slog.Attr, depth int) (size int64, resolve bool) {
-	size = int64(len(a.Key))
-	switch a.Value.Kind() {
-	case slog.KindString:
-		size += int64(len(a.Value.String()))
-	case slog.KindAny:
-		size += anySize
-	case slog.KindLogValuer:
-		// The local-only marker must reach the target unresolved: it is
-		// how the target learns that the record stays on the host.
-		resolve = !ctxattrs.IsLocalOnly(a)
-	case slog.KindGroup:
-		g := a.Value.Group()
-		size += int64(len(g)) * attrSize
-		if depth >= maxResolveDepth {
-			return size, false
-		}
-		for _, ga := range g {
-			s, res := attrCost(ga, depth+1)
-			size += s
-			resolve = resolve || res
-		}
-	}
-	return size, resolve
-}
-
-func recordSize(r slog.Record) int64 {
-	size := entrySize + int64(len(r.Message))
-	n := 0
-	r.Attrs(func(a slog.Attr) bool {
-		s, _ := attrCost(a, 0)
-		size += s
-		n++
-		return true
-	})
-	if n > recordFront {
-		size += int64(n-recordFront) * attrSize
-	}
-	return size
 }
 
 // resolveRecord returns a copy of r whose attributes are resolved, at any

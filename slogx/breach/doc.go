@@ -55,16 +55,18 @@
 //
 // The shared buffer keeps at most [Options.Capacity] records (1000) and
 // about [Options.MaxBytes] bytes (8 MiB); when either is reached the oldest
-// records are evicted and counted in [Stats].Evicted. The byte count is an
-// estimate: each record's fixed size plus its message, keys and string
-// values.
+// records are evicted and counted in [Stats].Evicted. The byte count is
+// what a record keeps alive, estimated cheaply at log time: its fixed size,
+// message and keys, and what its values hold, a []byte's array, an error's
+// text, a pointer's struct (see [Options.MaxBytes] for what is and is not
+// counted).
 //
 // The bounds are exact in log order: a flush writes exactly the newest
 // Capacity records, or fewer if they exceed MaxBytes, whichever goroutines
 // logged them. The memory behind them is freed a little lazily: a record
 // that falls out of the window is evicted by the next record stored on the
-// same core, or within 64 records by a sweep of the whole buffer, and
-// [Handler.Stats] evicts before it counts.
+// same core, or by a sweep of the whole buffer within 64 records or
+// MaxBytes/8 bytes, and [Handler.Stats] evicts before it counts.
 //
 // # Scopes
 //
