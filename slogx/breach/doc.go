@@ -110,6 +110,20 @@
 // a flush looks is waited for up to a second, and past that it holds the
 // records after it back to the next flush rather than being overtaken.
 //
+// # A target that logs
+//
+// A target may log through the same logger while breach writes to it: a
+// sink reporting a failed delivery, a writer that logs. Such a record,
+// logged on the goroutine that is inside breach's call to the target, is
+// buffered whatever its level, and counted in [Stats].Reentrant: writing
+// it at once would recurse without end for a target that logs on every
+// write, or wait for the flush in progress, which waits for it. A later
+// flush writes it, or it is evicted or discarded and counted, like any
+// buffered record. [Handler.Flush] and [Handler.Close] called from inside
+// the target return an error and do nothing. A target that hands its
+// logging to another goroutine and waits for it must not wait on a
+// trigger: that goroutine's trigger waits for the flush in progress.
+//
 // # Lifecycle
 //
 // [Handler.Flush] writes everything buffered without ending anything.
