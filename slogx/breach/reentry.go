@@ -78,5 +78,5 @@ func (p *pcProbe) Handle(context.Context, slog.Record) error {
 }
 
 func (p *pcProbe) Enabled(context.Context, slog.Level) bool { return true }
-func (p *pcProbe) WithAttrs([]slog.Attr) slog.Handler        { return p }
-func (p *pcProbe) WithGroup(string) slog.Handler             { return p }
+func (p *pcProbe) WithAttrs([]slog.Attr) slog.Handler       { return p }
+func (p *pcProbe) WithGroup(string) slog.Handler            { return p }
