@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"log/slog"
+	"math/bits"
 	"runtime"
 	"slices"
 	"sync"
@@ -71,7 +72,10 @@ var testHook func(point string)
 // buffer has a shard per P, up to maxShards, and a push stores into the
 // shard of the P it runs on: goroutines logging at the same time on
 // different cores write to different memory, which on the same ring would
-// bounce every slot and both ring indexes between their caches. A scope's
+// bounce every slot and both ring indexes between their caches. A push
+// that finds its shard's ring full of records in the window stores into
+// the next shard, and its P uses that one from then on, so that the rings
+// need hold only about two windows between them (shardRing). A scope's
 // buffer, written by one request, has one shard.
 //
 // Eviction is lazy. After storing a record a push evicts the oldest records
@@ -93,9 +97,9 @@ type buffer struct {
 	shards   []shard
 	capacity int64 // exact bound of the window
 	maxBytes int64
-	ringCap  int       // each shard's ring holds at least this many
-	pick     sync.Pool // *int, an index into shards, cached per P; unused with one shard
-	indexes  []int     // what pick hands out, allocated once
+	ringCap  int            // each shard's ring holds at least this many (see shardRing)
+	pick     sync.Pool      // *atomic.Int32, a P's shard, cached per P; unused with one shard
+	indexes  []atomic.Int32 // what pick hands out, allocated once
 	next     atomic.Uint32
 
 	// swept is the byte total at the last sweep: large records sweep
@@ -149,7 +153,8 @@ type shard struct {
 	// them skips the lock and the look. They are hints: the look decides.
 	floor      atomic.Uint64
 	floorStart atomic.Uint64
-	_          [cacheLinePad - 56]byte
+	index      int // in buffer.shards
+	_          [cacheLinePad - 64]byte
 }
 
 const (
@@ -157,9 +162,8 @@ const (
 	// because amd64 prefetches lines in pairs.
 	cacheLinePad = 128
 
-	// maxShards caps the shards of the shared buffer. Each holds a ring of
-	// up to the whole window, so memory grows with the count; past a few
-	// cores, several Ps sharing a shard contend little.
+	// maxShards caps the shards of the shared buffer: past a few cores,
+	// several Ps sharing a shard contend little.
 	maxShards = 8
 
 	// ringSlack is room in each ring beyond the window, for the record
@@ -182,14 +186,15 @@ func newBuffer(capacity int, maxBytes int64, shards int) *buffer {
 		shards:   make([]shard, max(shards, 1)),
 		capacity: int64(capacity),
 		maxBytes: maxBytes,
-		// A window never holds more records than fit in maxBytes at the
-		// smallest size a record is charged, plus the newest one.
-		ringCap: int(min(int64(capacity), maxBytes/entrySize+1)) + ringSlack,
+		ringCap:  shardRing(capacity, maxBytes, max(shards, 1)),
+	}
+	for i := range b.shards {
+		b.shards[i].index = i
 	}
 	if len(b.shards) > 1 {
-		b.indexes = make([]int, len(b.shards))
+		b.indexes = make([]atomic.Int32, len(b.shards))
 		for i := range b.indexes {
-			b.indexes[i] = i
+			b.indexes[i].Store(int32(i))
 		}
 		b.pick.New = func() any {
 			return &b.indexes[(b.next.Add(1)-1)%uint32(len(b.indexes))]
@@ -198,18 +203,45 @@ func newBuffer(capacity int, maxBytes int64, shards int) *buffer {
 	return b
 }
 
+// shardRing returns the capacity of each of n shards' rings for a window
+// of capacity records and maxBytes bytes, slack included. A window never
+// holds more records than fit in maxBytes at the smallest size a record is
+// charged, plus the newest one. One or two shards each hold the whole
+// window. More hold about twice the window between them (a power of two
+// each, as the ring rounds up to one): a push that finds its shard's ring
+// full of records in the window stores into the next shard (see pushTo),
+// so memory follows the window, not window × shards.
+func shardRing(capacity int, maxBytes int64, n int) int {
+	window := int(min(int64(capacity), maxBytes/entrySize+1))
+	if n <= 2 {
+		return window + ringSlack
+	}
+	want := (2*window+n-1)/n + ringSlack
+	if down := 1 << (bits.Len(uint(want)) - 1); down >= (window+n-1)/n+ringSlack {
+		return down
+	}
+	return want
+}
+
 // sharedShards is the number of shards of a handler's shared buffer.
 func sharedShards() int { return min(runtime.GOMAXPROCS(0), maxShards) }
 
-// shard returns the shard for a push by the calling goroutine: the one its
-// P used last, which is likely still in this core's cache.
-func (b *buffer) shard() *shard {
+// push stores e as the newest record and evicts what falls out of the
+// window. It never blocks on a lock; it yields only while every ring is
+// full and another goroutine is taking records out of one, or is still
+// storing the record at its front.
+//
+// It stores into the shard the calling goroutine's P used last, which is
+// likely still in this core's cache; a push that moves on to the next
+// shard moves the P's choice with it.
+func (b *buffer) push(e *entry) {
 	if len(b.shards) == 1 {
-		return &b.shards[0]
+		b.pushTo(&b.shards[0], e, nil)
+		return
 	}
-	i := b.pick.Get().(*int)
+	i := b.pick.Get().(*atomic.Int32)
+	b.pushTo(&b.shards[i.Load()], e, i)
 	b.pick.Put(i)
-	return &b.shards[*i]
 }
 
 // ringOf returns sh's ring, creating it on first use.
@@ -224,13 +256,7 @@ func (b *buffer) ringOf(sh *shard) *ringbuf.Ring[entry] {
 	return sh.ring.Load()
 }
 
-// push stores e as the newest record and evicts what falls out of the
-// window. It never blocks on a lock; it yields only while its ring is full
-// and another goroutine is taking records out of it, or is still storing
-// the record at its front.
-func (b *buffer) push(e *entry) { b.pushTo(b.shard(), e) }
-
-func (b *buffer) pushTo(sh *shard, e *entry) {
+func (b *buffer) pushTo(sh *shard, e *entry, pref *atomic.Int32) {
 	r := b.ringOf(sh)
 	size := uint64(e.size)
 	var seq, end uint64
@@ -256,8 +282,18 @@ func (b *buffer) pushTo(sh *shard, e *entry) {
 		dst.nest = b.total.Load() - dst.start - size
 		seq, end = dst.seq, dst.start+size
 	}
-	for !r.TryPushFunc(fill) {
-		b.makeRoom(sh, r)
+	for moved := 0; !r.TryPushFunc(fill); {
+		if b.makeRoom(sh, r, moved < len(b.shards)-1) {
+			continue
+		}
+		// The ring is full of records in the window: the next shard's
+		// oldest records are older, or it has room.
+		moved++
+		sh = &b.shards[(sh.index+1)%len(b.shards)]
+		r = b.ringOf(sh)
+		if pref != nil {
+			pref.Store(int32(sh.index))
+		}
 	}
 	if testHook != nil {
 		testHook("push:stored")
@@ -278,29 +314,38 @@ func (b *buffer) pushTo(sh *shard, e *entry) {
 
 // makeRoom makes room in a full ring for a push that could not claim a
 // place: each call evicts, frees a place, or yields to the goroutine that
-// holds up progress. It evicts what is out of the window; as the ring has
-// room for the window and more, that frees a place unless the record at the
-// front is in the window. That happens when a push claimed the front place
-// and was preempted before stamping it: its record is among the newest, and
-// those out of the window are behind it. makeRoom then sets it aside in the
-// carry, which flushes and Stats treat as part of the buffer.
-func (b *buffer) makeRoom(sh *shard, r *ringbuf.Ring[entry]) {
+// holds up progress, and then returns true for the push to try again. It
+// evicts what is out of the window. If what is left is in the window, and
+// the push may move on (another shard has not been tried), it returns
+// false. Otherwise the record at the front is in the window: that happens
+// when a push claimed the front place and was preempted before stamping
+// it, so that its record is among the newest, and those out of the window
+// are behind it, or when every ring is full of the window. makeRoom then
+// sets it aside in the carry, which flushes and Stats treat as part of the
+// buffer.
+func (b *buffer) makeRoom(sh *shard, r *ringbuf.Ring[entry], mayMove bool) bool {
 	if !sh.mu.TryLock() {
-		runtime.Gosched() // a flush or an eviction is taking records out
-		return
+		if mayMove {
+			return false // a flush or an eviction is taking records out
+		}
+		runtime.Gosched()
+		return true
 	}
 	defer sh.mu.Unlock()
 	if b.evictOld(sh, r, b.clock.Load(), b.total.Load()) > 0 || r.Len() < r.Cap() {
-		return
+		return true
+	}
+	if mayMove {
+		return false
 	}
 	front, ok := r.Peek()
 	if !ok {
 		runtime.Gosched() // the record at the front is still being stored
-		return
+		return true
 	}
 	if !b.carryMu.TryLock() {
 		runtime.Gosched() // a flush or Stats is at the carry
-		return
+		return true
 	}
 	b.carry = append(b.carry, *front)
 	b.carryBytes += front.size
@@ -308,6 +353,7 @@ func (b *buffer) makeRoom(sh *shard, r *ringbuf.Ring[entry]) {
 	b.carryMu.Unlock()
 	sh.removed.Add(front.size)
 	r.Discard()
+	return true
 }
 
 // outside reports whether e has fallen out of the window that ends with
@@ -349,8 +395,13 @@ func (b *buffer) evictOldBelow(sh *shard, r *ringbuf.Ring[entry], seq, end, gone
 			return n
 		}
 		if old.seq > gone && !b.outside(old, seq, end) {
-			sh.floor.Store(old.seq)
-			sh.floorStart.Store(old.start)
+			// After an eviction the floor stays lower than the front,
+			// which only makes the next push look: in a full window, as
+			// it should. Storing it costs two atomic writes per push.
+			if n == 0 {
+				sh.floor.Store(old.seq)
+				sh.floorStart.Store(old.start)
+			}
 			return n
 		}
 		b.evictedFrom(sh, old)
@@ -760,8 +811,9 @@ func (b *buffer) discardRing(sh *shard, r *ringbuf.Ring[entry]) int {
 // capture fills e with a copy of r that is safe to keep: its LogValuers are
 // resolved, so a flush shows the values as they were at log time and the
 // caller may change its data afterwards. A record without LogValuers is
-// copied as is, which for five attributes or fewer allocates nothing.
-func (e *entry) capture(ctx context.Context, r slog.Record, target slog.Handler) {
+// copied as is, which for five attributes or fewer allocates nothing. r is
+// a pointer only to spare copies of a large struct; it is not kept.
+func (e *entry) capture(ctx context.Context, r *slog.Record, target slog.Handler) {
 	size := entrySize + int64(len(r.Message))
 	resolve := false
 	n := 0
@@ -773,15 +825,14 @@ func (e *entry) capture(ctx context.Context, r slog.Record, target slog.Handler)
 		return true
 	})
 	if resolve {
-		r = resolveRecord(r)
-		size = recordSize(r)
+		e.rec = resolveRecord(*r)
+		size = recordSize(e.rec)
 	} else {
-		r = r.Clone()
+		e.rec = r.Clone()
 		if n > recordFront {
 			size += int64(n-recordFront) * attrSize
 		}
 	}
-	e.rec = r
 	e.size = min(size, maxRecordSize)
 	e.target = target
 	e.ctxAttrs, e.local = ctxattrs.From(ctx)

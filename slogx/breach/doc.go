@@ -152,19 +152,23 @@
 // first time a record is stored in it, and a [slog.Record] with five
 // attributes or fewer copies without allocating. The context attributes are
 // kept by their slice header. The byte estimate is a walk over the
-// attributes. A record that holds a LogValuer is rebuilt, resolved, which
-// allocates.
+// attributes (a bounded reflect walk for values of kind Any other than
+// []byte and the errors of errors.New and fmt.Errorf). A record that holds
+// a LogValuer is rebuilt, resolved, which allocates.
 //
 // What concurrent loggers write in common is two counters on one cache
 // line, the stamp and the byte total; the records go to the shard of the
 // logging goroutine's P, found through a [sync.Pool] of shard numbers,
-// which keeps one per P. The price is memory: each shard's ring has room
-// for the whole window, so the shared buffer holds up to eight rings of
-// Capacity records' fixed part (about 370 KiB each at the default 1000)
-// rather than one. A scope's buffer is one ring.
+// which keeps one per P. With one or two shards each ring has room for the
+// whole window; with more, the rings hold about two windows between them,
+// and a goroutine whose shard is full of the window moves on to the next.
+// Either way the fixed part of the slots, a record value each (about 370
+// bytes), comes to at most about twice the window: about 750 KiB at the
+// default Capacity of 1000. A scope's buffer is one ring.
 //
-// `make bench` measures these paths, through [slog.Logger] and directly;
-// the figures live in the generated benchmark report.
+// `make bench` measures these paths, through [slog.Logger] (beside a no-op
+// handler, whose cost is slog's own) and directly; the figures live in the
+// generated benchmark report.
 //
 // A flush costs what the target costs to write its records, plus building
 // one context per run of records that share their context attributes; it

@@ -202,7 +202,7 @@ func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
 			if !s.ended {
 				pass := !inside && c.passing(b)
 				if !pass {
-					h.buffer(ctx, r, b)
+					h.buffer(ctx, &r, b)
 				}
 				s.mu.RUnlock()
 				if pass {
@@ -216,11 +216,11 @@ func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
 	if !inside && c.passing(c.shared) {
 		return h.direct(ctx, r)
 	}
-	h.buffer(ctx, r, c.shared)
+	h.buffer(ctx, &r, c.shared)
 	return nil
 }
 
-func (h *Handler) buffer(ctx context.Context, r slog.Record, b *buffer) {
+func (h *Handler) buffer(ctx context.Context, r *slog.Record, b *buffer) {
 	var e entry
 	e.capture(ctx, r, h.target)
 	b.push(&e)

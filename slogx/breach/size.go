@@ -1,6 +1,8 @@
 package breach
 
 import (
+	"errors"
+	"fmt"
 	"log/slog"
 	"reflect"
 	"unsafe"
@@ -87,7 +89,14 @@ func anySize(v any) int64 {
 func errorSize(err error) int64 {
 	var n int64
 	for range maxUnwrap {
-		n += valueSize(reflect.ValueOf(err), true)
+		// The errors of errors.New and fmt.Errorf hold their text and
+		// return it: no reflect walk for the most common errors.
+		switch t := reflect.TypeOf(err); t {
+		case errorStringType, wrapErrorType:
+			n += int64(t.Elem().Size()) + int64(len(err.Error()))
+		default:
+			n += valueSize(reflect.ValueOf(err), true)
+		}
 		switch u := err.(type) {
 		case interface{ Unwrap() error }:
 			err = u.Unwrap()
@@ -107,6 +116,11 @@ func errorSize(err error) int64 {
 	}
 	return n
 }
+
+var (
+	errorStringType = reflect.TypeOf(errors.New("x"))
+	wrapErrorType   = reflect.TypeOf(fmt.Errorf("x: %w", errors.New("x")))
+)
 
 // valueSize returns the bytes v keeps alive beyond its own storage; with
 // deep, also those of the strings and slices one level down.

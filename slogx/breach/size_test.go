@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -126,6 +127,56 @@ func TestAnySize(t *testing.T) {
 	} {
 		if got := anySize(tc.v); got < tc.min {
 			t.Errorf("%s: anySize = %d, want at least %d", tc.name, got, tc.min)
+		}
+	}
+}
+
+// The shared buffer's shards hold about two windows between them, not a
+// window each: at Capacity 1000 on eight cores the rings took eight times
+// 1024 slots of a whole record.
+func TestShardMemoryFollowsTheWindow(t *testing.T) {
+	const capacity = DefaultCapacity
+	for _, shards := range []int{1, 2, 3, 4, 8} {
+		before := heapInUse()
+		b := newBuffer(capacity, DefaultMaxBytes, shards)
+		for i := range 4 * capacity {
+			b.pushTo(&b.shards[i%shards], bufEntry(fmt.Sprint("m", i)), nil)
+		}
+		kept := heapInUse() - before
+		window := capacity * (entrySize + 8) // a slot: an entry and its sequence word
+		limit := 2*window + window/4
+		if shards == 1 {
+			limit = window + window/4
+		}
+		if kept > limit {
+			t.Errorf("%d shards keep %d KiB for a window of %d KiB; want at most %d KiB", shards, kept>>10, window>>10, limit>>10)
+		}
+		runtime.KeepAlive(b)
+	}
+}
+
+// A single goroutine that logs more than its shard's ring holds moves on
+// to the next shard rather than setting records aside or evicting them
+// early: the window stays exact, in order, at every shard count.
+func TestOneGoroutineFillsEveryShard(t *testing.T) {
+	const capacity = 1000
+	for _, shards := range []int{3, 8} {
+		b := newBuffer(capacity, DefaultMaxBytes, shards)
+		var pref atomic.Int32
+		for i := range 5 * capacity {
+			b.pushTo(&b.shards[pref.Load()], bufEntry(fmt.Sprint(i)), &pref)
+		}
+		got := msgsOf(b.drainSettled(nil))
+		if len(got) != capacity || got[0] != fmt.Sprint(4*capacity) || got[capacity-1] != fmt.Sprint(5*capacity-1) {
+			t.Fatalf("%d shards: flushed %d records from %v to %v, want the newest %d in order", shards, len(got), got[:1], got[len(got)-1:], capacity)
+		}
+		for i := 1; i < len(got); i++ {
+			if got[i-1] >= got[i] && len(got[i-1]) == len(got[i]) {
+				t.Fatalf("%d shards: out of order at %d: %q then %q", shards, i, got[i-1], got[i])
+			}
+		}
+		if b.carryBytes != 0 || len(b.carry) != 0 {
+			t.Fatalf("%d shards: %d records set aside in the carry; a push should move on instead", shards, len(b.carry))
 		}
 	}
 }
