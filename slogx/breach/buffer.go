@@ -142,11 +142,15 @@ type buffer struct {
 // look at the oldest record before taking it. Pushes only ever TryLock mu:
 // they skip evicting rather than wait.
 type shard struct {
-	mu      sync.Mutex
-	ring    atomic.Pointer[ringbuf.Ring[entry]] // allocated on first use
-	removed atomic.Int64                        // bytes evicted or drained from ring
-	evicted atomic.Uint64
-	gone    atomic.Uint64 // the highest seq evicted from ring
+	mu   sync.Mutex
+	ring atomic.Pointer[ringbuf.Ring[entry]] // allocated on first use
+
+	// What was taken out of ring, guarded by mu: a push evicting takes the
+	// lock anyway, and readers (flushes, Stats) are rare, so plain
+	// counters spare the hot path three atomic writes.
+	removed guarded[int64]  // bytes evicted or drained from ring
+	evicted guarded[uint64] // records evicted from ring
+	gone    guarded[uint64] // the highest seq evicted from ring
 
 	// floor and floorStart are the stamps of the oldest record when the
 	// ring was last looked at under mu. A push whose window cannot reach
@@ -178,6 +182,14 @@ const (
 	// may advance between sweeps.
 	sweepFraction = 8
 )
+
+// guarded is a counter read and written only with its shard's lock held.
+type guarded[T int64 | uint64] struct{ v T }
+
+func (g *guarded[T]) Add(d T) T  { g.v += d; return g.v }
+func (g *guarded[T]) Load() T    { return g.v }
+func (g *guarded[T]) Store(v T)  { g.v = v }
+func (g *guarded[T]) Swap(v T) T { old := g.v; g.v = v; return old }
 
 // newBuffer returns a buffer for a window of capacity records and maxBytes
 // bytes, stored in the given number of shards.
@@ -530,30 +542,34 @@ func (b *buffer) len() int {
 // caveats as len.
 func (b *buffer) bytes() int64 {
 	n := int64(b.total.Load())
-	for i := range b.shards {
-		n -= b.shards[i].removed.Load()
-	}
+	b.eachShard(func(sh *shard) { n -= sh.removed.Load() })
 	b.carryMu.Lock()
 	n += b.carryBytes
 	b.carryMu.Unlock()
 	return n
 }
 
+// eachShard calls fn for every shard, holding its lock.
+func (b *buffer) eachShard(fn func(*shard)) {
+	for i := range b.shards {
+		sh := &b.shards[i]
+		sh.mu.Lock()
+		fn(sh)
+		sh.mu.Unlock()
+	}
+}
+
 // evictedCount returns the records evicted so far.
 func (b *buffer) evictedCount() uint64 {
 	n := b.evicted.Load()
-	for i := range b.shards {
-		n += b.shards[i].evicted.Load()
-	}
+	b.eachShard(func(sh *shard) { n += sh.evicted.Load() })
 	return n
 }
 
 // takeEvicted returns the records evicted so far and resets the count.
 func (b *buffer) takeEvicted() uint64 {
 	n := b.evicted.Swap(0)
-	for i := range b.shards {
-		n += b.shards[i].evicted.Swap(0)
-	}
+	b.eachShard(func(sh *shard) { n += sh.evicted.Swap(0) })
 	return n
 }
 
@@ -561,9 +577,7 @@ func (b *buffer) takeEvicted() uint64 {
 // is out of the window, as the window only moves forward.
 func (b *buffer) goneSeq() uint64 {
 	g := b.gone.Load()
-	for i := range b.shards {
-		g = max(g, b.shards[i].gone.Load())
-	}
+	b.eachShard(func(sh *shard) { g = max(g, sh.gone.Load()) })
 	return g
 }
 
