@@ -246,13 +246,17 @@ func sharedShards() int { return min(runtime.GOMAXPROCS(0), maxShards) }
 // It stores into the shard the calling goroutine's P used last, which is
 // likely still in this core's cache; a push that moves on to the next
 // shard moves the P's choice with it.
-func (b *buffer) push(e *entry) {
+func (b *buffer) push(e *entry) { b.pushRecord(e, nil) }
+
+// pushRecord is push for e whose record is rec, when rec is not nil: the
+// record is copied once, straight into the ring, rather than into e first.
+func (b *buffer) pushRecord(e *entry, rec *slog.Record) {
 	if len(b.shards) == 1 {
-		b.pushTo(&b.shards[0], e, nil)
+		b.store(&b.shards[0], e, rec, nil)
 		return
 	}
 	i := b.pick.Get().(*atomic.Int32)
-	b.pushTo(&b.shards[i.Load()], e, i)
+	b.store(&b.shards[i.Load()], e, rec, i)
 	b.pick.Put(i)
 }
 
@@ -268,7 +272,9 @@ func (b *buffer) ringOf(sh *shard) *ringbuf.Ring[entry] {
 	return sh.ring.Load()
 }
 
-func (b *buffer) pushTo(sh *shard, e *entry, pref *atomic.Int32) {
+func (b *buffer) pushTo(sh *shard, e *entry, pref *atomic.Int32) { b.store(sh, e, nil, pref) }
+
+func (b *buffer) store(sh *shard, e *entry, rec *slog.Record, pref *atomic.Int32) {
 	r := b.ringOf(sh)
 	size := uint64(e.size)
 	var seq, end uint64
@@ -279,7 +285,12 @@ func (b *buffer) pushTo(sh *shard, e *entry, pref *atomic.Int32) {
 	// this one that added its bytes after it must have done so in between,
 	// so nest covers it (see outside).
 	fill := func(dst *entry) {
-		*dst = *e
+		if rec != nil {
+			dst.rec = rec.Clone()
+			dst.target, dst.ctxAttrs, dst.local, dst.size = e.target, e.ctxAttrs, e.local, e.size
+		} else {
+			*dst = *e
+		}
 		if testHook != nil {
 			testHook("push:before-start")
 		}
@@ -825,9 +836,18 @@ func (b *buffer) discardRing(sh *shard, r *ringbuf.Ring[entry]) int {
 // capture fills e with a copy of r that is safe to keep: its LogValuers are
 // resolved, so a flush shows the values as they were at log time and the
 // caller may change its data afterwards. A record without LogValuers is
-// copied as is, which for five attributes or fewer allocates nothing. r is
-// a pointer only to spare copies of a large struct; it is not kept.
+// copied as is, which for five attributes or fewer allocates nothing.
 func (e *entry) capture(ctx context.Context, r *slog.Record, target slog.Handler) {
+	if rec := e.captureAllBut(ctx, r, target); rec != nil {
+		e.rec = rec.Clone()
+	}
+}
+
+// captureAllBut is capture, except that a record that can be copied as is
+// is not: it returns it, for the push to copy straight into the buffer.
+// Otherwise it returns nil. r is a pointer only to spare copies of a large
+// struct; it is not kept.
+func (e *entry) captureAllBut(ctx context.Context, r *slog.Record, target slog.Handler) *slog.Record {
 	size := entrySize + int64(len(r.Message))
 	resolve := false
 	n := 0
@@ -838,18 +858,18 @@ func (e *entry) capture(ctx context.Context, r *slog.Record, target slog.Handler
 		n++
 		return true
 	})
-	if resolve {
-		e.rec = resolveRecord(*r)
-		size = recordSize(e.rec)
-	} else {
-		e.rec = r.Clone()
-		if n > recordFront {
-			size += int64(n-recordFront) * attrSize
-		}
-	}
-	e.size = min(size, maxRecordSize)
 	e.target = target
 	e.ctxAttrs, e.local = ctxattrs.From(ctx)
+	if resolve {
+		e.rec = resolveRecord(*r)
+		e.size = min(recordSize(e.rec), maxRecordSize)
+		return nil
+	}
+	if n > recordFront {
+		size += int64(n-recordFront) * attrSize
+	}
+	e.size = min(size, maxRecordSize)
+	return r
 }
 
 // resolveRecord returns a copy of r whose attributes are resolved, at any

@@ -187,7 +187,7 @@ func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
 	if inside {
 		c.stats.reentrant.Add(1)
 	} else {
-		if r.Level >= c.cfg.flushLevel.Level() || c.customTrigger(ctx, r) {
+		if r.Level >= c.cfg.flushLevel.Level() || (c.cfg.trigger != nil && c.customTrigger(ctx, r)) {
 			return h.trigger(ctx, r, s)
 		}
 		if c.cfg.passLevel != nil && r.Level >= c.cfg.passLevel.Level() {
@@ -222,8 +222,7 @@ func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
 
 func (h *Handler) buffer(ctx context.Context, r *slog.Record, b *buffer) {
 	var e entry
-	e.capture(ctx, r, h.target)
-	b.push(&e)
+	b.pushRecord(&e, e.captureAllBut(ctx, r, h.target))
 }
 
 // direct writes r to the target now, outside any flush.
