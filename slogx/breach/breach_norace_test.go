@@ -4,8 +4,11 @@ package breach
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"testing"
+	"time"
 
 	"go.slogx.dev/slogx"
 )
@@ -38,5 +41,48 @@ func TestBufferingDoesNotAllocate(t *testing.T) {
 				t.Fatal("nothing buffered")
 			}
 		})
+	}
+}
+
+// Through slog.Logger, into a full window (every record evicts the
+// oldest), a realistic record allocates nothing in breach: LogAttrs itself
+// allocates nothing, so any allocation here would be breach's. Values of
+// kind Any are sized without allocating, by type switch or reflect.
+func TestLoggingThroughLoggerDoesNotAllocate(t *testing.T) {
+	errReset := errors.New("read tcp 10.0.3.17:52114->10.0.9.2:5432: read: connection reset by peer")
+	wrapped := fmt.Errorf("GET https://api.example.com/v2/orders/7f3a9c2e: %w", errReset)
+	body := []byte(`{"order_id":"7f3a9c2e-55b1-4d0e-9a61-0c8e2f1b6d47","amount":1999,"currency":"EUR"}`)
+	type upload struct {
+		Name string
+		Body []byte
+	}
+	// Boxing a []byte allocates at the call site, in the caller: the
+	// attributes are made once.
+	bodyAttr := slog.Any("body", body)
+	upAttr := slog.Any("upload", &upload{Name: "avatar.png", Body: body})
+	h := mustNew(benchTarget(), &Options{Capacity: 100})
+	logger := slog.New(h)
+	ctx := context.Background()
+	deadline := time.Date(2026, 3, 14, 9, 26, 53, 0, time.UTC)
+	i := 0
+	log := func() {
+		i++
+		logger.LogAttrs(ctx, slog.LevelDebug, "fetched user profile from the accounts service cache",
+			slog.String("user_id", "u-7f3a9c2e55b1"),
+			slog.Int("attempt", i&7),
+			slog.Duration("elapsed", time.Duration(i)*time.Microsecond),
+			slog.Time("deadline", deadline),
+			slog.Any("err", wrapped),
+		)
+		logger.LogAttrs(ctx, slog.LevelDebug, "received upload", bodyAttr, upAttr)
+	}
+	for range 300 {
+		log()
+	}
+	if n := testing.AllocsPerRun(1000, log); n != 0 {
+		t.Fatalf("logging through slog.Logger into breach allocates %v times per call", n)
+	}
+	if st := h.Stats(); st.Evicted == 0 || st.Buffered != 100 {
+		t.Fatalf("Stats() = %+v: the window was not full", st)
 	}
 }

@@ -77,7 +77,8 @@ type Options struct {
 	// first evicts. The newest record is always kept, so a single record
 	// larger than MaxBytes is buffered alone. Evicted records are freed
 	// lazily, within MaxBytes/8 more. Default [DefaultMaxBytes] (8 MiB): a
-	// thousand records of a few KiB each, small beside a service's heap.
+	// full window of records of about 8 KiB each, small beside a service's
+	// heap.
 	MaxBytes int
 
 	// Level is the lowest level the handler accepts: records below it are
