@@ -115,9 +115,12 @@
 // A target may log through the same logger while breach writes to it: a
 // sink reporting a failed delivery, a writer that logs. Such a record,
 // logged on the goroutine that is inside breach's call to the target, is
-// buffered whatever its level, and counted in [Stats].Reentrant: writing
-// it at once would recurse without end for a target that logs on every
-// write, or wait for the flush in progress, which waits for it. A later
+// buffered whatever its level (a trigger or a pass-through is counted in
+// [Stats].Reentrant): writing it at once would recurse without end for a
+// target that logs on every write, or wait for the flush in progress,
+// which waits for it. Telling it apart costs nothing while no target call
+// is in progress; otherwise a record to be written at once costs a look at
+// the logging goroutine's stack. A later
 // flush writes it, or it is evicted or discarded and counted, like any
 // buffered record. [Handler.Flush] and [Handler.Close] called from inside
 // the target return an error and do nothing. A target that hands its

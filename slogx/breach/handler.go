@@ -181,16 +181,13 @@ func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
 		return nil
 	}
 	s := scopeFrom(ctx)
-	// Logged by the target while a breach handler writes to it: buffered,
-	// never written at once (see reentry.go).
-	inside := reentrant()
-	if inside {
-		c.stats.reentrant.Add(1)
-	} else {
-		if r.Level >= c.cfg.flushLevel.Level() || (c.cfg.trigger != nil && c.customTrigger(ctx, r)) {
+	inside := false // logged from inside a target call; looked at only when it matters
+	if r.Level >= c.cfg.flushLevel.Level() || (c.cfg.trigger != nil && c.customTrigger(ctx, r)) {
+		if inside = c.reentrant(); !inside {
 			return h.trigger(ctx, r, s)
 		}
-		if c.cfg.passLevel != nil && r.Level >= c.cfg.passLevel.Level() {
+	} else if c.cfg.passLevel != nil && r.Level >= c.cfg.passLevel.Level() {
+		if inside = c.reentrant(); !inside {
 			return h.direct(ctx, r)
 		}
 	}
@@ -200,7 +197,7 @@ func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
 			// going to another scope, while the record goes in.
 			s.mu.RLock()
 			if !s.ended {
-				pass := !inside && c.passing(b)
+				pass := !inside && c.passing(b) && !c.reentrant()
 				if !pass {
 					h.buffer(ctx, &r, b)
 				}
@@ -213,11 +210,23 @@ func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
 			s.mu.RUnlock()
 		}
 	}
-	if !inside && c.passing(c.shared) {
+	if !inside && c.passing(c.shared) && !c.reentrant() {
 		return h.direct(ctx, r)
 	}
 	h.buffer(ctx, &r, c.shared)
 	return nil
+}
+
+// reentrant reports whether a record that would be written at once is
+// logged from inside a target call on the same goroutine, and counts it:
+// it is buffered instead (see reentry.go). Records buffered anyway are
+// never looked at: buffering cannot recurse or wait.
+func (c *core) reentrant() bool {
+	if !reentrant() {
+		return false
+	}
+	c.stats.reentrant.Add(1)
+	return true
 }
 
 func (h *Handler) buffer(ctx context.Context, r *slog.Record, b *buffer) {

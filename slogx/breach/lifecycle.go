@@ -37,11 +37,12 @@ type Stats struct {
 	// DroppedScopes counts scopes that found MaxScopes reached and used the
 	// shared buffer instead.
 	DroppedScopes uint64
-	// Reentrant counts records the target logged through this handler
-	// while the handler was writing to it, on the same goroutine. They were
-	// buffered, whatever their level, rather than written at once, which
-	// would recurse or wait for the write in progress; like every buffered
-	// record, each is then flushed, evicted or discarded.
+	// Reentrant counts records that would have been written at once (a
+	// trigger, a pass-through) but were logged from inside a call that a
+	// breach handler made to its target, on the same goroutine: a target
+	// logging through the same logger. They were buffered instead, as
+	// writing them would recurse or wait for the write in progress; like
+	// every buffered record, each is then flushed, evicted or discarded.
 	Reentrant uint64
 }
 

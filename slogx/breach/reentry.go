@@ -17,10 +17,12 @@ import (
 // buffered, whatever its level: it is written by a later flush, or
 // evicted or discarded and counted like any other buffered record.
 //
-// Telling such a record apart costs nothing while no goroutine is inside
-// a target: inTarget counts the calls in progress, in every breach
-// handler. Otherwise the logging goroutine looks for the call on its own
-// stack, by the return address of the one place that calls a target.
+// Only records that would be written at once are looked at, and that
+// costs nothing while no goroutine is inside a target: inTarget counts the
+// calls in progress, in every breach handler. Otherwise the logging
+// goroutine looks for the call on its own stack, by the return address of
+// the one place that calls a target. A Go program has no cheaper way to
+// tell one goroutine from another.
 
 // inTarget counts the goroutines inside callTarget.
 var inTarget atomic.Int64

@@ -67,6 +67,9 @@ func TestTargetLogsBackOnEveryWrite(t *testing.T) {
 			if tc.opts != nil && tc.opts.PassThroughLevel != nil {
 				want++
 			}
+			if tc.level == slog.LevelDebug {
+				want = 0 // buffered anyway: nothing to count
+			}
 			st := h.Stats()
 			if st.Reentrant != want || st.Buffered != 23 || st.Evicted != 0 {
 				t.Fatalf("Stats() = %+v; want Reentrant %d, Buffered 23, nothing evicted", st, want)
