@@ -238,18 +238,17 @@ func shardRing(capacity int, maxBytes int64, n int) int {
 // sharedShards is the number of shards of a handler's shared buffer.
 func sharedShards() int { return min(runtime.GOMAXPROCS(0), maxShards) }
 
-// push stores e as the newest record and evicts what falls out of the
-// window. It never blocks on a lock; it yields only while every ring is
+// pushRecord stores e as the newest record and evicts what falls out of
+// the window. It never blocks on a lock; it yields only while every ring is
 // full and another goroutine is taking records out of one, or is still
 // storing the record at its front.
 //
 // It stores into the shard the calling goroutine's P used last, which is
 // likely still in this core's cache; a push that moves on to the next
 // shard moves the P's choice with it.
-func (b *buffer) push(e *entry) { b.pushRecord(e, nil) }
-
-// pushRecord is push for e whose record is rec, when rec is not nil: the
-// record is copied once, straight into the ring, rather than into e first.
+//
+// If rec is not nil, it is e's record: it is copied once, straight into
+// the ring, rather than into e first.
 func (b *buffer) pushRecord(e *entry, rec *slog.Record) {
 	if len(b.shards) == 1 {
 		b.store(&b.shards[0], e, rec, nil)

@@ -206,7 +206,7 @@ func newConfig(o *Options) (config, error) {
 		clock:         o.clock,
 	}
 	if c.heartbeat > 0 && c.heartbeat < minHeartbeat {
-		errs = append(errs, fmt.Errorf("Heartbeat is %v; it must be at least %v (0 means off)", c.heartbeat, minHeartbeat))
+		errs = append(errs, fmt.Errorf("%s is %v; it must be at least %v (0 means off)", "Heartbeat", c.heartbeat, minHeartbeat))
 		c.heartbeat = 0
 	}
 	if c.level == nil {
