@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"testing"
-	"time"
 
 	"go.slogx.dev/slogx"
 )
@@ -63,17 +62,10 @@ func TestLoggingThroughLoggerDoesNotAllocate(t *testing.T) {
 	h := mustNew(benchTarget(), &Options{Capacity: 100})
 	logger := slog.New(h)
 	ctx := context.Background()
-	deadline := time.Date(2026, 3, 14, 9, 26, 53, 0, time.UTC)
 	i := 0
 	log := func() {
 		i++
-		logger.LogAttrs(ctx, slog.LevelDebug, "fetched user profile from the accounts service cache",
-			slog.String("user_id", "u-7f3a9c2e55b1"),
-			slog.Int("attempt", i&7),
-			slog.Duration("elapsed", time.Duration(i)*time.Microsecond),
-			slog.Time("deadline", deadline),
-			slog.Any("err", wrapped),
-		)
+		logRealistic(logger, ctx, i, wrapped)
 		logger.LogAttrs(ctx, slog.LevelDebug, "received upload", bodyAttr, upAttr)
 	}
 	for range 300 {
