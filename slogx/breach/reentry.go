@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"reflect"
 	"runtime"
 	"sync/atomic"
 )
@@ -20,20 +21,31 @@ import (
 // Only records that would be written at once are looked at, and that
 // costs nothing while no goroutine is inside a target: inTarget counts the
 // calls in progress, in every breach handler. Otherwise the logging
-// goroutine looks for the call on its own stack, by the return address of
-// the one place that calls a target. A Go program has no cheaper way to
+// goroutine looks for the call on its own stack, by a return address in
+// the one function that calls a target. A Go program has no cheaper way to
 // tell one goroutine from another.
 
 // inTarget counts the goroutines inside callTarget.
 var inTarget atomic.Int64
 
-// targetReturnPC is the return address of the target call in callTarget,
-// as it appears in a stack trace; found once by calling callTarget.
-var targetReturnPC = func() uintptr {
-	var p pcProbe
-	_ = callTarget(context.Background(), &p, slog.Record{})
-	return p.pc
-}()
+// callTargetLo and callTargetHi bound the code of callTarget: a return
+// address in between, on a goroutine's stack, is a call to a target in
+// progress. A range rather than the one call's address, because a
+// profile-guided build may split that call by the target's type.
+var callTargetLo, callTargetHi = codeRange(callTarget)
+
+// codeRange returns the range of addresses of fn's code, found once.
+func codeRange(fn func(context.Context, slog.Handler, slog.Record) error) (lo, hi uintptr) {
+	lo = reflect.ValueOf(fn).Pointer()
+	hi = lo
+	for {
+		f := runtime.FuncForPC(hi + 1)
+		if f == nil || f.Entry() != lo {
+			return lo, hi
+		}
+		hi++
+	}
+}
 
 // callTarget is the only place a breach handler calls a target's Handle.
 //
@@ -54,7 +66,7 @@ func reentrant() bool {
 	for skip := 2; ; skip += len(pcs) {
 		n := runtime.Callers(skip, pcs[:])
 		for _, pc := range pcs[:n] {
-			if pc == targetReturnPC {
+			if pc > callTargetLo && pc <= callTargetHi {
 				return true
 			}
 		}
@@ -67,18 +79,3 @@ func reentrant() bool {
 // errReentrant is returned by Flush and Close called from inside a
 // target: the flush in progress holds what they need.
 var errReentrant = errors.New("breach: Flush or Close called from inside the target while the handler writes to it; nothing was done")
-
-// pcProbe is a handler that notes the return address in its caller.
-type pcProbe struct{ pc uintptr }
-
-func (p *pcProbe) Handle(context.Context, slog.Record) error {
-	var pcs [1]uintptr
-	if runtime.Callers(2, pcs[:]) == 1 {
-		p.pc = pcs[0]
-	}
-	return nil
-}
-
-func (p *pcProbe) Enabled(context.Context, slog.Level) bool { return true }
-func (p *pcProbe) WithAttrs([]slog.Attr) slog.Handler       { return p }
-func (p *pcProbe) WithGroup(string) slog.Handler            { return p }
