@@ -42,7 +42,9 @@ functions.
 [Middleware] stages, the first one outermost. Handlers that buffer or own
 goroutines implement [Flusher] and [io.Closer]; Fanout and Pipe pass Flush and
 Close on to every child or stage that has them, and [Flush] and [Close] do the
-same for any handler.
+same for any handler. Like [slog.New], Fanout and Pipe panic on a nil handler,
+typed nil pointers included, so that a handler whose constructor failed is
+caught when the pipeline is built rather than at the first log call.
 
 # Context attributes and local-only records
 
