@@ -118,14 +118,16 @@
 // buffered whatever its level (a trigger or a pass-through is counted in
 // [Stats].Reentrant): writing it at once would recurse without end for a
 // target that logs on every write, or wait for the flush in progress,
-// which waits for it. Telling it apart costs nothing while no target call
+// which waits for it. A later flush writes it, or it is evicted or
+// discarded and counted, like any buffered record. [Handler.Flush] and
+// [Handler.Close] called from inside the target return an error and do
+// nothing. Telling such a record apart costs nothing while no target call
 // is in progress; otherwise a record to be written at once costs a look at
-// the logging goroutine's stack. A later
-// flush writes it, or it is evicted or discarded and counted, like any
-// buffered record. [Handler.Flush] and [Handler.Close] called from inside
-// the target return an error and do nothing. A target that hands its
+// the logging goroutine's stack.
+//
+// The rule knows goroutines, not intentions: a target that hands its
 // logging to another goroutine and waits for it must not wait on a
-// trigger: that goroutine's trigger waits for the flush in progress.
+// trigger, since that goroutine's trigger waits for the flush in progress.
 //
 // # Lifecycle
 //
