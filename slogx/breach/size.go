@@ -95,13 +95,18 @@ func errorSize(err error) int64 {
 		case errorStringType, wrapErrorType:
 			n += int64(t.Elem().Size()) + int64(len(err.Error()))
 		default:
-			n += valueSize(reflect.ValueOf(err), true)
+			v := reflect.ValueOf(err)
+			if v.Kind() == reflect.Pointer && v.IsNil() {
+				return n // its Unwrap may dereference nil
+			}
+			n += valueSize(v, true)
 		}
 		switch u := err.(type) {
 		case interface{ Unwrap() error }:
 			err = u.Unwrap()
 		case interface{ Unwrap() []error }:
-			for _, e := range u.Unwrap()[:min(len(u.Unwrap()), maxUnwrap)] {
+			errs := u.Unwrap()
+			for _, e := range errs[:min(len(errs), maxUnwrap)] {
 				if e != nil {
 					n += valueSize(reflect.ValueOf(e), true)
 				}

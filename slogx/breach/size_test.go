@@ -124,6 +124,8 @@ func TestAnySize(t *testing.T) {
 		{"map", map[string]int{"a": 1, "b": 2}, 2 * (16 + 8)},
 		{"named string", json.Number(big), 1000},
 		{"nil pointer", (*upload)(nil), 0},
+		{"nil error whose Unwrap dereferences", error((*opError)(nil)), 0},
+		{"joined errors", errors.Join(errors.New(big), nil, errors.New(big)), 2000},
 	} {
 		if got := anySize(tc.v); got < tc.min {
 			t.Errorf("%s: anySize = %d, want at least %d", tc.name, got, tc.min)
@@ -180,3 +182,12 @@ func TestOneGoroutineFillsEveryShard(t *testing.T) {
 		}
 	}
 }
+
+// opError's Unwrap dereferences its receiver, as most do.
+type opError struct {
+	Op  string
+	Err error
+}
+
+func (e *opError) Error() string { return e.Op + ": " + e.Err.Error() }
+func (e *opError) Unwrap() error { return e.Err }
