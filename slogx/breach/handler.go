@@ -172,6 +172,11 @@ func (h *Handler) WithGroup(name string) slog.Handler {
 //     written to the target at once;
 //   - otherwise: buffered, evicting the oldest record if the buffer is full.
 //
+// A record that would be written (a trigger, a pass-through) but is logged
+// by a target from inside a call breach makes to it, on the same
+// goroutine, is buffered instead and counted in [Stats].Reentrant (see
+// "A target that logs" in the package doc).
+//
 // A record written at once goes ahead of older records still buffered; a
 // later flush writes those after it. Handle returns the target's errors for
 // what it wrote; buffering itself cannot fail.
