@@ -131,7 +131,7 @@ func (ndjsonFrame) judge2xx(int, []byte, int, *Verdict) {}
 // arrayFrame: records are JSON objects; the body is a JSON array.
 type arrayFrame struct{}
 
-func (arrayFrame) overhead(n int) int { return n + 1 } // "[", "]" and n-1 commas
+func (arrayFrame) overhead(n int) int { return max(n+1, 2) } // "[", "]" and n-1 commas
 
 func (arrayFrame) appendBody(dst []byte, records [][]byte) []byte {
 	dst = append(dst, '[')
