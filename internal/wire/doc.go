@@ -48,13 +48,16 @@
 // (with per-item results where the protocol has them: Elasticsearch item
 // statuses, OTLP partial_success), retry (408, 429, 5xx), split (413) or
 // rejected for good (any other status), with the server's reason made
-// safe to print.
+// safe to print. Loki (and VictoriaLogs' Loki endpoint) may have stored
+// some entries of a push it answers 400; the batch is still Rejected,
+// since sending it again would store those twice and fail the same way.
 //
 // # VictoriaLogs
 //
 // VictoriaLogs accepts every format here on its compatible endpoints, with
-// quirks the tests pin: its Loki endpoint takes or refuses a push whole
-// (204, or 400 for the whole body) and reads JSON lines into fields; its
+// quirks the tests pin: its Loki endpoint answers 400 for a whole push
+// with a bad entry but keeps the entries before it (so a Rejected verdict
+// over-counts), and reads JSON lines into fields; its
 // _bulk endpoint stops at the first bad line and still answers 200, with
 // no body; its Datadog endpoint reads only string values and "timestamp"
 // in milliseconds; it names the message and time fields of NDJSON and
