@@ -191,7 +191,7 @@ func (e *otlpEncoder) appendRecord(dst []byte, r *slog.Record, ctxAttrs []slog.A
 	dst = appendVarintField(dst, lrSeverityNum, uint64(severityNumber(r.Level)))
 	dst = appendTag(dst, lrSeverityText, wireBytes)
 	dst, at := openLen(dst)
-	dst = appendLevelText(dst, r.Level)
+	dst = ndjson.AppendLevelName(dst, r.Level)
 	dst = closeLen(dst, at)
 	dst, body := openMsg(dst, lrBody)
 	dst = appendStringField(dst, avString, r.Message)
@@ -227,15 +227,13 @@ func (e *otlpEncoder) appendRecord(dst []byte, r *slog.Record, ctxAttrs []slog.A
 		s.free()
 	}
 	s.initGroups(len(e.groups))
-	var rtrace, rspan [16]byte
-	s.traceID, s.spanID = rtrace[:0], rspan[:0]
 	s.appendLevel(0, r)
 	s.free()
-	if len(s.traceID) > 0 {
-		traceID = s.traceID
+	if s.haveTrace {
+		traceID = s.traceID[:]
 	}
-	if len(s.spanID) > 0 {
-		spanID = s.spanID
+	if s.haveSpan {
+		spanID = s.spanID[:]
 	}
 	dst = s.buf
 	if len(traceID) > 0 {
@@ -254,37 +252,17 @@ func severityNumber(l slog.Level) int {
 	return min(max(int(l)+9, 1), 24)
 }
 
-// appendLevelText appends slog's name of the level ("INFO", "WARN+2",
-// "DEBUG-1") without the allocation of Level.String for in-between levels.
-func appendLevelText(dst []byte, l slog.Level) []byte {
-	name := func(base string, d slog.Level) []byte {
-		dst = append(dst, base...)
-		if d == 0 {
-			return dst
-		}
-		if d > 0 {
-			dst = append(dst, '+')
-		}
-		return strconv.AppendInt(dst, int64(d), 10)
-	}
-	switch {
-	case l < slog.LevelInfo:
-		return name("DEBUG", l-slog.LevelDebug)
-	case l < slog.LevelWarn:
-		return name("INFO", l-slog.LevelInfo)
-	case l < slog.LevelError:
-		return name("WARN", l-slog.LevelWarn)
-	}
-	return name("ERROR", l-slog.LevelError)
-}
-
 // otlpState is the state of one encoding pass.
 type otlpState struct {
-	e               *otlpEncoder
-	buf             []byte
-	groups          *[]string // open groups, kept only for ReplaceAttr
-	local           bool
-	traceID, spanID []byte // found among the record's top-level attributes
+	e      *otlpEncoder
+	buf    []byte
+	groups *[]string // open groups, kept only for ReplaceAttr
+	local  bool
+	// Ids found among the record's top-level attributes, held by value:
+	// slices of arrays on the stack would make them escape.
+	traceID             [16]byte
+	spanID              [8]byte
+	haveTrace, haveSpan bool
 }
 
 var otlpGroupPool = sync.Pool{New: func() any {
@@ -355,13 +333,13 @@ func (s *otlpState) appendLevel(d int, r *slog.Record) bool {
 func (s *otlpState) takeID(a slog.Attr) bool {
 	switch a.Key {
 	case TraceIDKey:
-		if id, ok := decodeID(s.traceID[:0], a.Value, 16); ok {
-			s.traceID = id
+		if _, ok := decodeID(s.traceID[:0], a.Value, 16); ok {
+			s.haveTrace = true
 			return true
 		}
 	case SpanIDKey:
-		if id, ok := decodeID(s.spanID[:0], a.Value, 8); ok {
-			s.spanID = id
+		if _, ok := decodeID(s.spanID[:0], a.Value, 8); ok {
+			s.haveSpan = true
 			return true
 		}
 	}
@@ -499,7 +477,7 @@ func (s *otlpState) appendAny(v slog.Value) {
 		s.buf = appendTag(s.buf, avString, wireBytes)
 		var at int
 		s.buf, at = openLen(s.buf)
-		s.buf = appendLevelText(s.buf, x)
+		s.buf = ndjson.AppendLevelName(s.buf, x)
 		s.buf = closeLen(s.buf, at)
 		return
 	}

@@ -56,9 +56,9 @@ type vlCase struct {
 	path     string
 	levelKey string // the field holding the level
 	level    func(l slog.Level) string
-	timeUnit time.Duration // the precision the format carries
+	timeUnit time.Duration     // the precision the format carries
 	fields   map[string]string // besides trace_id and span_id, which every format carries
-	strOnly  bool // the endpoint reads only string values (Datadog)
+	strOnly  bool              // the endpoint reads only string values (Datadog)
 }
 
 var vlCases = []vlCase{
@@ -75,7 +75,9 @@ var vlCases = []vlCase{
 			"tenant": "acme", "trace_id": traceHex, "span_id": spanHex, "http": ""}},
 }
 
-func datadogStatus(l slog.Level) string { return string(appendDatadogStatus(nil, l)[1:][:len(appendDatadogStatus(nil, l))-2]) }
+func datadogStatus(l slog.Level) string {
+	return string(appendDatadogStatus(nil, l)[1:][:len(appendDatadogStatus(nil, l))-2])
+}
 
 // vlRecords logs n records for run through f and returns them encoded,
 // with the message, level and time each should be stored with.
