@@ -173,6 +173,7 @@ func TestOptionsValidation(t *testing.T) {
 		{Loki, Options{Labels: []string{"9lives"}}, "not a valid Loki label name"},
 		{Loki, Options{Labels: []string{"__name__"}}, "not a valid Loki label name"},
 		{Loki, Options{Labels: []string{""}}, "not a valid Loki label name"},
+		{Loki, Options{Labels: []string{strings.Repeat("a", 1025)}}, "at most 1024"},
 		{Loki, Options{Labels: []string{"a", "a"}}, "named twice"},
 		{Loki, Options{Labels: []string{"service_name"}}, "always sent"},
 		{Loki, Options{Labels: strings.Split("a b c d e f g h i j k l m n o", " ")}, "at most 14"},

@@ -71,6 +71,8 @@ func (o *Options) validate(k Kind) error {
 		seen := map[string]bool{}
 		for _, l := range o.Labels {
 			switch {
+			case len(l) > 1024:
+				bad("label name of %d bytes; Loki accepts at most 1024", len(l))
 			case !validLabelName(l):
 				bad("label %q is not a valid Loki label name ([a-zA-Z_][a-zA-Z0-9_]*, not starting with __)", l)
 			case l == serviceNameLabel:

@@ -6,10 +6,15 @@ import (
 	"slices"
 	"strconv"
 	"time"
+	"unicode/utf8"
 	"unsafe"
 
 	"go.slogx.dev/internal/ndjson"
 )
+
+// maxLabelValue is Loki's default max_label_value_length: a push with a
+// longer label value is refused whole, so longer values are cut.
+const maxLabelValue = 2048
 
 // maxLabels is Loki's default max_label_names_per_series (15) less the
 // service_name label every stream carries.
@@ -155,7 +160,7 @@ func appendLabelValue(dst []byte, v slog.Value) []byte {
 	v = v.Resolve()
 	switch v.Kind() {
 	case slog.KindString:
-		return ndjson.AppendEscaped(dst, v.String())
+		return ndjson.AppendEscaped(dst, cutUTF8(v.String(), maxLabelValue))
 	case slog.KindInt64:
 		return strconv.AppendInt(dst, v.Int64(), 10)
 	case slog.KindUint64:
@@ -176,7 +181,19 @@ func appendLabelValue(dst []byte, v slog.Value) []byte {
 			return dst
 		}
 	}
-	return ndjson.AppendEscaped(dst, v.String())
+	return ndjson.AppendEscaped(dst, cutUTF8(v.String(), maxLabelValue))
+}
+
+// cutUTF8 returns the longest prefix of s of at most n bytes that does not
+// split a rune.
+func cutUTF8(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 // lokiFrame: the body is {"streams":[...]}, with adjacent entries of the

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"reflect"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -125,5 +126,20 @@ func TestLokiLabelValueKinds(t *testing.T) {
 	want := map[string]string{"service_name": "unknown_service", "a": "1.5", "b": "true", "c": "7", "d": "2026-01-02T03:04:05Z", "f": "2s"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("labels %v, want %v", got, want)
+	}
+}
+
+func TestLokiLongLabelValueIsCut(t *testing.T) {
+	f := mustNew(t, Loki, Options{Labels: []string{"tenant"}})
+	rec := newRecorder(f)
+	long := strings.Repeat("é", 1500) // 3000 bytes; the cut must not split a rune
+	slog.New(rec).Info("m", "tenant", long)
+	e := decode(t, f, rec.body())[0]
+	got := e.Extra["labels"].(map[string]string)["tenant"]
+	if len(got) != 2048 || !strings.HasPrefix(long, got) {
+		t.Errorf("label value of %d bytes, want the first 2048 of %d", len(got), len(long))
+	}
+	if e.Fields["tenant"] != long {
+		t.Error("the line lost the full value")
 	}
 }
