@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"go.slogx.dev/internal/ctxattrs"
 )
@@ -556,4 +557,16 @@ func AppendValue(dst []byte, v slog.Value) []byte {
 	s.buf = append(s.buf, '{')
 	s.appendAttrs(v.Group())
 	return append(s.buf, '}')
+}
+
+// CutUTF8 returns the longest prefix of s of at most n bytes that does not
+// split a rune, for cutting text to a limit without making it invalid.
+func CutUTF8(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:max(n, 0)]
 }

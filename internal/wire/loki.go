@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strconv"
 	"time"
-	"unicode/utf8"
 	"unsafe"
 
 	"go.slogx.dev/internal/ndjson"
@@ -160,7 +159,7 @@ func appendLabelValue(dst []byte, v slog.Value) []byte {
 	v = v.Resolve()
 	switch v.Kind() {
 	case slog.KindString:
-		return ndjson.AppendEscaped(dst, cutUTF8(v.String(), maxLabelValue))
+		return ndjson.AppendEscaped(dst, ndjson.CutUTF8(v.String(), maxLabelValue))
 	case slog.KindInt64:
 		return strconv.AppendInt(dst, v.Int64(), 10)
 	case slog.KindUint64:
@@ -181,19 +180,7 @@ func appendLabelValue(dst []byte, v slog.Value) []byte {
 			return dst
 		}
 	}
-	return ndjson.AppendEscaped(dst, cutUTF8(v.String(), maxLabelValue))
-}
-
-// cutUTF8 returns the longest prefix of s of at most n bytes that does not
-// split a rune.
-func cutUTF8(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
+	return ndjson.AppendEscaped(dst, ndjson.CutUTF8(v.String(), maxLabelValue))
 }
 
 // lokiFrame: the body is {"streams":[...]}, with adjacent entries of the

@@ -312,20 +312,32 @@ func (s *otlpState) appendLevel(d int, r *slog.Record) bool {
 		})
 		return wrote
 	}
-	mark := len(s.buf)
-	var kv, av, kl int
-	s.buf, kv = openMsg(s.buf, field)
-	s.buf = appendStringField(s.buf, kvKey, e.groups[d])
-	s.buf, av = openMsg(s.buf, kvValue)
-	s.buf, kl = openMsg(s.buf, avKVList)
+	g := s.openGroup(field, e.groups[d])
 	if !s.appendLevel(d+1, r) {
-		s.buf = s.buf[:mark]
+		s.buf = s.buf[:g.mark]
 		return wrote
 	}
-	s.buf = closeLen(s.buf, kl)
-	s.buf = closeLen(s.buf, av)
-	s.buf = closeLen(s.buf, kv)
+	s.closeGroup(g)
 	return true
+}
+
+// openGroup is a group being written: a KeyValue whose value is a
+// KeyValueList, with the offsets of its three lengths and of its start.
+type openGroup struct{ mark, kv, av, kl int }
+
+func (s *otlpState) openGroup(field int, key string) openGroup {
+	g := openGroup{mark: len(s.buf)}
+	s.buf, g.kv = openMsg(s.buf, field)
+	s.buf = appendStringField(s.buf, kvKey, key)
+	s.buf, g.av = openMsg(s.buf, kvValue)
+	s.buf, g.kl = openMsg(s.buf, avKVList)
+	return g
+}
+
+func (s *otlpState) closeGroup(g openGroup) {
+	s.buf = closeLen(s.buf, g.kl)
+	s.buf = closeLen(s.buf, g.av)
+	s.buf = closeLen(s.buf, g.kv)
 }
 
 // takeID moves a top-level trace or span id of the record into the
@@ -382,12 +394,7 @@ func (s *otlpState) appendAttr(field int, a slog.Attr) bool {
 			}
 			return wrote
 		}
-		mark := len(s.buf)
-		var kv, av, kl int
-		s.buf, kv = openMsg(s.buf, field)
-		s.buf = appendStringField(s.buf, kvKey, a.Key)
-		s.buf, av = openMsg(s.buf, kvValue)
-		s.buf, kl = openMsg(s.buf, avKVList)
+		g := s.openGroup(field, a.Key)
 		if s.groups != nil {
 			*s.groups = append(*s.groups, a.Key)
 		}
@@ -401,12 +408,10 @@ func (s *otlpState) appendAttr(field int, a slog.Attr) bool {
 			*s.groups = (*s.groups)[:len(*s.groups)-1]
 		}
 		if !wrote {
-			s.buf = s.buf[:mark]
+			s.buf = s.buf[:g.mark]
 			return false
 		}
-		s.buf = closeLen(s.buf, kl)
-		s.buf = closeLen(s.buf, av)
-		s.buf = closeLen(s.buf, kv)
+		s.closeGroup(g)
 		return true
 	}
 	if k == slog.KindAny && a.Key == "" && a.Value.Any() == nil {
