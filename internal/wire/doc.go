@@ -34,7 +34,13 @@
 //     package writes the protobuf itself, with no protobuf dependency.
 //
 // Invalid UTF-8 becomes U+FFFD in every format, so a body is always valid
-// JSON or valid protobuf.
+// JSON or valid protobuf. Keys are written as the program logs them, so a
+// record may repeat a key (an attribute named "message" beside the
+// message): JSON readers keep the last, but Elasticsearch refuses such a
+// document, and Judge counts it among the refused items with ES's reason.
+// Likewise a record without a time (only possible by calling Handle
+// directly) has no "@timestamp", which an Elasticsearch data stream
+// refuses.
 //
 // # Limits
 //

@@ -44,6 +44,7 @@ func newLokiLabels(o *Options) *lokiLabels {
 	if l.service == "" {
 		l.service = unknownService
 	}
+	l.service = ndjson.CutUTF8(l.service, maxLabelValue)
 	fields := map[string]string{"service": o.Service, "environment": o.Environment, "version": o.Version, "host": o.Host}
 	for i, n := range l.names {
 		if v := fields[n]; v != "" {

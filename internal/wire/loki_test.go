@@ -143,3 +143,12 @@ func TestLokiLongLabelValueIsCut(t *testing.T) {
 		t.Error("the line lost the full value")
 	}
 }
+
+func TestLokiLongServiceIsCut(t *testing.T) {
+	f := mustNew(t, Loki, Options{Service: strings.Repeat("s", 5000)})
+	rec := newRecorder(f)
+	slog.New(rec).Info("m")
+	if got := decode(t, f, rec.body())[0].Extra["labels"].(map[string]string)["service_name"]; len(got) != 2048 {
+		t.Errorf("service_name of %d bytes", len(got))
+	}
+}
