@@ -11,14 +11,17 @@ import (
 // limitsOf are the providers' documented limits per request:
 //   - Datadog v2 intake: 5 MB per payload uncompressed, 1000 entries, 1 MB
 //     per entry (decimal megabytes, the smaller reading of the docs);
-//   - Loki: 4 MiB per push (the gRPC message limit a distributor forwards
-//     under, and below the default 6 MB ingestion burst, beyond which a
-//     push can never succeed), 256 KiB per line (limits_config
-//     max_line_size); the record bound holds the escaped line, so it is
+//   - Loki: 4 MiB per push. Loki's own body limit is 100 MiB
+//     (distributor max_recv_msg_size), but a push larger than the
+//     per-tenant ingestion burst (ingestion_burst_size_mb, 6 MB by
+//     default) is refused by the rate limiter every time, so a push is
+//     kept well below it. 256 KiB per record (limits_config
+//     max_line_size); the bound holds the escaped line, so it is
 //     conservative;
 //   - Elasticsearch: 100 MiB per request (http.max_content_length);
-//   - OTLP: 4 MiB per request, the collector's default gRPC receive limit
-//     and a common limit of OTLP/HTTP gateways.
+//   - OTLP: 4 MiB per request, the OpenTelemetry Collector's default gRPC
+//     receive limit, which gateways that forward OTLP/HTTP over gRPC
+//     inherit, and below its OTLP/HTTP body limit (20 MiB).
 var limitsOf = [...]Limits{
 	NDJSON:      {},
 	JSONArray:   {},
