@@ -137,6 +137,7 @@ func TestJudgeElasticItems(t *testing.T) {
 		var v Verdict
 		v.Resend = append(v.Resend, 99) // a reused Verdict starts clean
 		f.Judge(200, c.body, c.n, &v)
+		checkVerdict(t, v, c.n)
 		if v.Action != Delivered || !sameInts(v.Resend, c.resend) || !sameInts(v.RefusedItems, c.refused) ||
 			v.Refused != len(c.refused) || v.Message != c.msg {
 			t.Errorf("%s:\n got %v resend %v refused %d %v %q\nwant resend %v refused %v %q",
@@ -203,16 +204,34 @@ func TestJudgeNeverPanics(t *testing.T) {
 				for _, st := range []int{200, 400, 503} {
 					var v Verdict
 					f.Judge(st, b[:i], 4, &v)
-					for _, x := range append(v.Resend, v.RefusedItems...) {
-						if x < 0 || x >= 4 {
-							t.Fatalf("%v: index %d out of range", k, x)
-						}
-					}
-					if v.Refused+len(v.Resend) > 4 {
-						t.Fatalf("%v: more outcomes than records: %+v", k, v)
-					}
+					checkVerdict(t, v, 4)
 				}
 			}
 		}
+	}
+}
+
+// checkVerdict checks what the core relies on to keep its accounting:
+// indexes in range, ascending, each record in at most one list, and no
+// more outcomes than records.
+func checkVerdict(t *testing.T, v Verdict, n int) {
+	t.Helper()
+	seen := map[int]bool{}
+	for _, list := range [][]int{v.Resend, v.RefusedItems} {
+		for i, x := range list {
+			if x < 0 || x >= n || seen[x] || i > 0 && list[i-1] >= x {
+				t.Fatalf("bad index %d in %+v", x, v)
+			}
+			seen[x] = true
+		}
+	}
+	if v.RefusedItems != nil && len(v.RefusedItems) > 0 && v.Refused != len(v.RefusedItems) {
+		t.Fatalf("Refused %d but %d items named: %+v", v.Refused, len(v.RefusedItems), v)
+	}
+	if v.Refused < 0 || v.Refused+len(v.Resend) > n {
+		t.Fatalf("more outcomes than records: %+v", v)
+	}
+	if v.Action != Delivered && (v.Refused != 0 || len(v.Resend) != 0) {
+		t.Fatalf("per-item results outside Delivered: %+v", v)
 	}
 }
