@@ -122,7 +122,7 @@ func TestVictoriaLogsStoresEveryFormat(t *testing.T) {
 		t.Skip("starts VictoriaLogs")
 	}
 	srv := vltest.Start(t)
-	const n = 2000
+	const n = 10_000 // the figure
 	for _, c := range vlCases {
 		t.Run(c.kind.String(), func(t *testing.T) {
 			o := Options{Service: "checkout", Environment: "prod-eu1", Version: "v2.14.3", Host: "ip-10-0-3-7"}
