@@ -191,6 +191,7 @@ func (o *Options) config() (config, error) {
 	}
 	if format != nil {
 		cfg.sink.ContentType = format.ContentType()
+		cfg.sink.Format = sinkFormat{format}
 	}
 	if endpoint == "" {
 		// Development mode, or an endpoint reported above: a placeholder
