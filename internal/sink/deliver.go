@@ -361,10 +361,3 @@ func (snd *sender) post(e *endpoint, body []byte, encoding string, deadline time
 	}
 	return status, retryAfter, resp.Body(), nil
 }
-
-func trimSpace(b []byte) []byte {
-	for len(b) > 0 && (b[len(b)-1] == '\n' || b[len(b)-1] == ' ' || b[len(b)-1] == '\r') {
-		b = b[:len(b)-1]
-	}
-	return b
-}
