@@ -45,8 +45,10 @@ type Config struct {
 	Encoder *wire.Encoder
 	// Level is the minimum level; nil means slog.LevelInfo.
 	Level slog.Leveler
-	// MaxLine is the longest encoded record sent as it is.
-	MaxLine int
+	// MaxLine is the longest encoded record sent as it is, and LimitName
+	// the option that sets it, for errors ("MaxLineBytes").
+	MaxLine   int
+	LimitName string
 	// BeforeSend, if set, sees every record before it is encoded.
 	BeforeSend func(ctx context.Context, r *slog.Record) bool
 }

@@ -29,6 +29,14 @@ func (h *Headers) Own(name, value, secret string) {
 	}
 }
 
+// Secret adds a credential that is sent in some form (a password inside
+// basic auth) and must never be shown either.
+func (h *Headers) Secret(s string) {
+	if s != "" {
+		h.secrets = append(h.secrets, s)
+	}
+}
+
 // Owns reports whether the face set name itself.
 func (h *Headers) Owns(name string) bool {
 	return slices.ContainsFunc(h.kv, func(kv [2]string) bool { return strings.EqualFold(kv[0], name) })

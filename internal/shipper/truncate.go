@@ -40,7 +40,7 @@ func (f Face) handleLong(buf *[]byte, r *slog.Record, ctxAttrs []slog.Attr) erro
 		}
 	}
 	c.Queue.Release(buf)
-	err := fmt.Errorf("%s: a record of %d bytes does not fit the line limit of %d bytes even without its attributes", c.Name, orig, c.MaxLine)
+	err := fmt.Errorf("%s: a record of %d bytes does not fit %s %d even without its attributes", c.Name, orig, c.LimitName, c.MaxLine)
 	c.Queue.DropTooLarge(err)
 	return sink.ErrTooLarge
 }

@@ -49,11 +49,11 @@ func newSender(s *Sink) (*sender, error) {
 		return nil, err
 	}
 	snd := &sender{
-		s:       s,
-		pending: make([]*[]byte, 0, s.cfg.BatchSize),
-		comp:    comp,
-		timer:   time.NewTimer(time.Hour),
-		poll:    time.NewTimer(time.Hour),
+		s:        s,
+		pending:  make([]*[]byte, 0, s.cfg.BatchSize),
+		comp:     comp,
+		timer:    time.NewTimer(time.Hour),
+		poll:     time.NewTimer(time.Hour),
 		started:  time.Now(),
 		reported: map[int]bool{},
 	}

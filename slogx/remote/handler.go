@@ -43,6 +43,7 @@ func New(opts Options) (*Handler, error) {
 		Encoder:    cfg.format.Encoder(),
 		Level:      opts.Level,
 		MaxLine:    cfg.maxLine,
+		LimitName:  "MaxRecordBytes",
 		BeforeSend: opts.BeforeSend,
 	}
 	if cfg.dev {
@@ -114,4 +115,3 @@ func (h *Handler) Close() error { return h.f.Close() }
 // to a panicking BeforeSend are counted apart (Local, Filtered,
 // HookPanics) and are not in Accepted.
 func (h *Handler) Stats() Stats { return h.f.Stats() }
-
