@@ -17,9 +17,13 @@ import (
 // record) with one of these keys and a value of 32 (trace) or 16 (span)
 // hexadecimal digits, as W3C traceparent and OpenTelemetry write them, or
 // a [16]byte / [8]byte. A program without the OpenTelemetry SDK puts them
-// in the context with slogx.With(ctx, slog.String("trace_id", ...)), or on
-// the logger. A value of another shape stays an ordinary attribute, and
-// the other formats keep both as ordinary fields.
+// in the context, e.g. from a W3C traceparent header in middleware:
+//
+//	ctx = slogx.NewContext(ctx, slog.String("trace_id", tid), slog.String("span_id", sid))
+//
+// or binds them on the logger. Precedence: the record's own attribute,
+// then WithAttrs, then the context. A value of another shape stays an
+// ordinary attribute, and the other formats keep both as ordinary fields.
 const (
 	TraceIDKey = "trace_id"
 	SpanIDKey  = "span_id"
