@@ -186,6 +186,8 @@ func unhex(c byte) (byte, bool) {
 // LogRecord.
 func (e *otlpEncoder) appendRecord(dst []byte, r *slog.Record, ctxAttrs []slog.Attr) ([]byte, bool) {
 	dst, rec := openMsg(dst, slLogRecords)
+	// slog.Logger takes the time as the call is made, which is when the
+	// record is observed too; only a record without one costs a clock read.
 	if !r.Time.IsZero() {
 		dst = appendFixed64(dst, lrTime, uint64(r.Time.UnixNano()))
 		dst = appendFixed64(dst, lrObserved, uint64(r.Time.UnixNano()))
