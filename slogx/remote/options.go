@@ -108,7 +108,9 @@ type Options struct {
 	MaxRecordBytes int
 
 	// BatchSize is the most records per request; a format with a lower
-	// limit (Datadog: 1000) splits batches to respect it.
+	// limit (Datadog: 1000) splits batches to respect it. ElasticBulk
+	// takes at most 2000: Elasticsearch's answer lists every item, and
+	// the handler reads at most 1 MiB of an answer.
 	//
 	// Default: 1000, Datadog's limit: per-request costs (headers, a round
 	// trip over the internet) are noise, and a failed request resends
