@@ -2,11 +2,13 @@ package sink
 
 import (
 	"crypto/tls"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -187,8 +189,20 @@ func (c Config) withDefaults() (Config, error) {
 	if len(c.Endpoints) == 0 {
 		bad("no endpoints")
 	}
+	c.Secrets = slices.Clone(c.Secrets)
 	for _, e := range c.Endpoints {
 		u, err := url.Parse(e)
+		if err == nil && u.User != nil {
+			// Sent as basic auth; never shown, even echoed by a server.
+			user := u.User.Username()
+			pass, hasPass := u.User.Password()
+			if hasPass {
+				c.Secrets = append(c.Secrets, pass)
+			} else {
+				c.Secrets = append(c.Secrets, user)
+			}
+			c.Secrets = append(c.Secrets, base64.StdEncoding.EncodeToString([]byte(user+":"+pass)))
+		}
 		switch {
 		case err != nil:
 			bad("endpoint %w", URLError(e, err))
