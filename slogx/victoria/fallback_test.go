@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,7 +14,6 @@ import (
 // program's logger, whose handler is the one it serves.
 type selfLoggingWriter struct {
 	lockedBuffer
-	once   sync.Once
 	logger func() *slog.Logger
 }
 

@@ -140,10 +140,12 @@ type Options struct {
 	// BlockTimeout is the longest one log call waits for room in a full
 	// queue, with Overflow [Backpressure] or [Block].
 	//
-	// Default with Backpressure: 1 s. A healthy server makes room a batch
-	// at a time, every few milliseconds, so a wait that long means a
-	// request hangs; the call then drops its record, and later calls drop
-	// at once, without waiting, until a request succeeds again. Default
+	// Default with Backpressure: 5 s. A healthy server makes room a batch
+	// at a time, every few milliseconds, and a loaded one (or a loaded
+	// machine) within a second or two; a wait of 5 s means a request hangs.
+	// The call then drops its record, and later calls drop at once,
+	// without waiting, until a request succeeds again: a hung server costs
+	// the program one wait, not one per call. Default
 	// with Block: 100 ms, since Block waits on every call while the server
 	// is away: long enough to ride out a burst, short enough that a dead
 	// server cannot stall the program for long.
@@ -231,7 +233,7 @@ const (
 	// absorbed at the server's pace and stored, not dropped. While every
 	// node is failing, a log call never waits: the record is dropped at
 	// once and counted in [Stats].Dropped.QueueFull. A call waits at most
-	// BlockTimeout (1 s by default); a wait that long means a request
+	// BlockTimeout (5 s by default); a wait that long means a request
 	// hangs, and later calls drop at once until one succeeds again.
 	Backpressure Overflow = iota
 	// DropNewest drops the record and counts it in [Stats].Dropped.QueueFull:
