@@ -20,7 +20,7 @@ type Compression int
 
 const (
 	// Zstd compresses with zstd at its fastest level. It is the default:
-	// NDJSON logs shrink about tenfold at a fraction of gzip's CPU cost.
+	// NDJSON logs compress well, at a fraction of gzip's CPU cost.
 	Zstd Compression = iota
 	// Gzip compresses with gzip at its fastest level, for servers or
 	// proxies that do not accept zstd.

@@ -106,7 +106,7 @@ type Options struct {
 	// MaxBatchBytes bounds a request body before compression. A single
 	// record larger than this is sent alone.
 	//
-	// Default: 1 MiB, which compresses to about 100 KiB: quick to send and
+	// Default: 1 MiB, a small fraction of that once compressed: quick to send and
 	// to retry, and far below any proxy's body limit. QueueBytes, if set
 	// and smaller, instead.
 	MaxBatchBytes int
@@ -213,8 +213,8 @@ type RetryPolicy struct {
 type Compression int
 
 const (
-	// Zstd compresses at zstd's fastest level: NDJSON logs shrink about
-	// tenfold for less CPU than gzip. It is the default.
+	// Zstd compresses at zstd's fastest level: NDJSON logs compress well,
+	// for less CPU than gzip. It is the default.
 	Zstd Compression = iota
 	// Gzip compresses at gzip's fastest level, for proxies that do not
 	// pass zstd through.
