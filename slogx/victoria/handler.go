@@ -122,7 +122,7 @@ func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
 		h.c.sink.CountLocal()
 		return nil
 	}
-	if n := int64(1) << bits.Len(uint(len(*buf))); n != h.c.sizeHint.Load() {
+	if n := int64(1) << bits.Len(uint(len(*buf)-1)); n != h.c.sizeHint.Load() {
 		h.c.sizeHint.Store(n)
 	}
 	if len(*buf) > h.c.maxLine {
