@@ -2,11 +2,13 @@ package sink
 
 import (
 	"crypto/tls"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -18,7 +20,7 @@ type Compression int
 
 const (
 	// Zstd compresses with zstd at its fastest level. It is the default:
-	// NDJSON logs shrink about tenfold at a fraction of gzip's CPU cost.
+	// NDJSON logs compress well, at a fraction of gzip's CPU cost.
 	Zstd Compression = iota
 	// Gzip compresses with gzip at its fastest level, for servers or
 	// proxies that do not accept zstd.
@@ -94,7 +96,7 @@ const (
 	DefaultQueueSize          = 100_000
 	DefaultQueueBytes         = 64 << 20
 	DefaultBlockTimeout       = 100 * time.Millisecond // with Block, which waits on every call while the server is away
-	DefaultBackpressureWait   = time.Second            // BlockTimeout with Backpressure, which waits only while delivering
+	DefaultBackpressureWait   = 5 * time.Second        // BlockTimeout with Backpressure, which waits only while delivering
 	DefaultRequestTimeout     = 10 * time.Second
 	DefaultMinBackoff         = 100 * time.Millisecond
 	DefaultMaxBackoff         = 5 * time.Second
@@ -191,8 +193,20 @@ func (c Config) withDefaults() (Config, error) {
 	if len(c.Endpoints) == 0 {
 		bad("no endpoints")
 	}
+	c.Secrets = slices.Clone(c.Secrets)
 	for _, e := range c.Endpoints {
 		u, err := url.Parse(e)
+		if err == nil && u.User != nil {
+			// Sent as basic auth; never shown, even echoed by a server.
+			user := u.User.Username()
+			pass, hasPass := u.User.Password()
+			if hasPass {
+				c.Secrets = append(c.Secrets, pass)
+			} else {
+				c.Secrets = append(c.Secrets, user)
+			}
+			c.Secrets = append(c.Secrets, base64.StdEncoding.EncodeToString([]byte(user+":"+pass)))
+		}
 		switch {
 		case err != nil:
 			bad("endpoint %w", URLError(e, err))

@@ -113,12 +113,13 @@ func summaryLine(msg string, lastErr error) []byte {
 // failing fallback is recorded as the last error: there is nowhere else to
 // put the records.
 //
-// The Fallback writer may log through this sink's own handler. Before
-// Close such a record is queued like any other (it never waits for room:
-// see mayWait); after Close it would come back here on the same goroutine,
-// which holds the lock. writeFallback then reports false and writes
-// nothing, and the caller drops the record and counts it: a fallback that
-// logs on every write would otherwise recurse without end.
+// The Fallback writer may log through this sink's own handler. A record
+// it logs while being written to (on the goroutine that writes to it) is
+// dropped and counted as reentrant by EnqueueOwned: queued, it could be
+// rejected or spilled and come back here, and a fallback that logs on
+// every write would feed itself for ever; after Close it would come back
+// here on the goroutine that holds the lock, and deadlock. The check here
+// reports false, writing nothing, for a caller that got past that one.
 func (s *Sink) writeFallback(head, body []byte) bool {
 	id := goid()
 	if s.fbOwner.Load() == id {

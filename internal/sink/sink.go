@@ -18,9 +18,10 @@ var (
 	ErrQueueFull = errors.New("slogx: record dropped: queue full")
 	ErrTooLarge  = errors.New("slogx: record dropped: too large")
 	ErrClosed    = errors.New("slogx: sink closed; record written to the fallback")
-	// ErrReentrant: after Close, the Fallback writer logged through the
-	// sink's own handler while the sink was writing to it; writing that
-	// record too would recurse, so it is dropped and counted.
+	// ErrReentrant: the Fallback writer logged through the sink's own
+	// handler while the sink was writing to it. Queueing or writing that
+	// record would feed the fallback back into itself without end, so it is
+	// dropped and counted.
 	ErrReentrant = errors.New("slogx: record dropped: logged by the fallback writer while being written to")
 )
 
@@ -37,7 +38,7 @@ type Stats struct {
 	DroppedQueueFull uint64 // records refused because the queue was full
 	DroppedRejected  uint64 // records in batches the server refused (4xx other than 408, 429)
 	DroppedTooLarge  uint64 // records too large to send
-	DroppedReentrant uint64 // records the Fallback writer logged into the sink, after Close, while being written to
+	DroppedReentrant uint64 // records the Fallback writer logged into the sink while being written to
 
 	Spilled   uint64 // records written to the fallback writer instead
 	Truncated uint64 // records shortened to fit (counted by the face, delivered as usual)
@@ -87,7 +88,7 @@ type Sink struct {
 	taken                                atomic.Uint64 // records the sender moved from the queue into batches
 	delivered, retried                   atomic.Uint64
 	dropFull, dropRejected, dropTooLarge atomic.Uint64
-	dropReentrant                        atomic.Uint64 // logged by the Fallback writer itself after Close
+	dropReentrant                        atomic.Uint64 // logged by the Fallback writer while the sink wrote to it
 	spilled, spilledLate                 atomic.Uint64 // spilledLate: after Close, never queued
 	truncated, local                     atomic.Uint64
 	batches, bytes, wireBytes            atomic.Uint64
@@ -165,6 +166,9 @@ func (s *Sink) Release(b *[]byte) { putRec(b) }
 // so a record is never refused, nor the queue filled, for room it does not
 // use.
 func (s *Sink) EnqueueOwned(b *[]byte) error {
+	if o := s.fbOwner.Load(); o != 0 && o == goid() {
+		return s.dropReentrantRecord(b)
+	}
 	if !snug(b) {
 		b = refit(b)
 	}
@@ -277,28 +281,27 @@ func (s *Sink) mayWait() bool {
 	default:
 		return false
 	}
-	// A Fallback writer that logs through this sink's own handler must not
-	// wait for the sender: the sender is inside that write.
-	if o := s.fbOwner.Load(); o != 0 && o == goid() {
-		return false
-	}
 	return true
+}
+
+// dropReentrantRecord drops a record that the Fallback writer logged
+// through this sink while the sink was writing to it (see writeFallback).
+func (s *Sink) dropReentrantRecord(b *[]byte) error {
+	putRec(b)
+	s.dropReentrant.Add(1)
+	s.noteDrop()
+	return ErrReentrant
 }
 
 // noteDrop records when a record was last dropped, for Stats.LastDropAt.
 func (s *Sink) noteDrop() { s.lastDrop.Store(time.Now().UnixNano()) }
 
-// spillLate writes a record that arrived after Close to the fallback, or,
-// if it was logged by the Fallback writer itself while being written to,
-// drops it: writing it would recurse without end.
+// spillLate writes a record that arrived after Close to the fallback.
 func (s *Sink) spillLate(b *[]byte) error {
-	ok := s.writeFallback(nil, *b)
-	putRec(b)
-	if !ok {
-		s.dropReentrant.Add(1)
-		s.noteDrop()
-		return ErrReentrant
+	if !s.writeFallback(nil, *b) {
+		return s.dropReentrantRecord(b)
 	}
+	putRec(b)
 	s.spilledLate.Add(1)
 	return ErrClosed
 }
