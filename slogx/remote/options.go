@@ -177,7 +177,9 @@ type Options struct {
 	// Retry is the retry policy for failed requests. Defaults: backoff
 	// from 1 s to 30 s and a budget of 5 minutes per batch, as
 	// OpenTelemetry's exporters: a rate-limited service is not hammered,
-	// and an intake that restarts is waited for.
+	// and an intake that restarts is waited for. A Retry-After header is
+	// obeyed up to 30 s (or MaxBackoff, if longer), plus a jitter of up to
+	// a tenth.
 	Retry RetryPolicy
 
 	// TLSConfig is used for https endpoints. Default: nil, Go's defaults
