@@ -37,7 +37,11 @@ type StackOptions struct {
 // The stack is that of the goroutine that calls Handle, so put Stack in
 // front of anything that hands records to other goroutines or holds them
 // back (first in [Pipe]). Records below the level pass through untouched,
-// at the cost of a level comparison. The attribute joins the record's own
+// at the cost of a level comparison. A record that already has an attribute
+// with the key (as the panic record of [HTTP] has) keeps it and gets none,
+// and so does a record slogx logs itself (the access record of [HTTP]),
+// whose stack would show only net/http.
+// The attribute joins the record's own
 // attributes, so it is inside any group opened with WithGroup.
 func Stack(opts *StackOptions) Middleware {
 	c := stackConfig{level: slog.LevelError, key: "stack", maxFrames: 32}
@@ -86,7 +90,7 @@ func (h *stackHandler) WithGroup(name string) slog.Handler {
 }
 
 func (h *stackHandler) Handle(ctx context.Context, r slog.Record) error {
-	if r.Level < h.c.level.Level() {
+	if r.Level < h.c.level.Level() || hasKey(r, h.c.key) || loggedByOwn(r.PC) {
 		return h.next.Handle(ctx, r)
 	}
 	// The record may be shared with the caller's other handlers: add to a
@@ -94,6 +98,28 @@ func (h *stackHandler) Handle(ctx context.Context, r slog.Record) error {
 	r = r.Clone()
 	r.AddAttrs(slog.String(h.c.key, captureStack(h.c.maxFrames)))
 	return h.next.Handle(ctx, r)
+}
+
+// loggedByOwn reports whether slogx itself logged the record (the access
+// record of HTTP): below its own frames there is only net/http's.
+func loggedByOwn(pc uintptr) bool {
+	if pc == 0 {
+		return false
+	}
+	f, _ := runtime.CallersFrames([]uintptr{pc}).Next()
+	return ownFrame(f.Function)
+}
+
+// hasKey reports whether r has a top-level attribute key already (a panic
+// record that carries the panicking goroutine's stack): a second one would
+// repeat the key in the output.
+func hasKey(r slog.Record, key string) bool {
+	found := false
+	r.Attrs(func(a slog.Attr) bool {
+		found = a.Key == key
+		return !found
+	})
+	return found
 }
 
 var pcPool = sync.Pool{New: func() any { return new([maxStackFrames]uintptr) }}

@@ -5,6 +5,8 @@ import (
 	"context"
 	"log"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"testing/slogtest"
@@ -159,4 +161,36 @@ func TestSlogtestStack(t *testing.T) {
 	}
 	result := func(t *testing.T) map[string]any { return parseLines(t, buf.Bytes())[0] }
 	slogtest.Run(t, newHandler, result)
+}
+
+func TestStackKeepsAnExistingStack(t *testing.T) {
+	var buf bytes.Buffer
+	logger := slog.New(slogx.Pipe(slogx.NewJSONHandler(&buf, nil), slogx.Stack(nil)))
+	logger.Error("panic serving request", "stack", "goroutine 7 [running]:\nmain.handler()")
+	if n := strings.Count(buf.String(), `"stack"`); n != 1 {
+		t.Errorf("%d stack keys in %s", n, buf.String())
+	}
+	if !strings.Contains(buf.String(), "goroutine 7") {
+		t.Errorf("the record's own stack was replaced: %s", buf.String())
+	}
+}
+
+func TestStackLeavesHTTPAccessRecordsAlone(t *testing.T) {
+	var buf bytes.Buffer
+	logger := slog.New(slogx.Pipe(slogx.NewJSONHandler(&buf, nil), slogx.Stack(nil)))
+	h := slogx.HTTP(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		logger.ErrorContext(r.Context(), "upstream failed")
+		w.WriteHeader(http.StatusBadGateway)
+	}), &slogx.HTTPOptions{Logger: logger})
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/", nil))
+	recs := parseLines(t, buf.Bytes())
+	if len(recs) != 2 {
+		t.Fatalf("got %d records", len(recs))
+	}
+	if l := stackLines(t, recs[0], "stack"); !strings.HasPrefix(l[0], "go.slogx.dev/slogx_test.TestStackLeavesHTTPAccessRecordsAlone") {
+		t.Errorf("the handler's ERROR has stack %q", l[0])
+	}
+	if _, ok := recs[1]["stack"]; ok || recs[1]["level"] != "ERROR" {
+		t.Errorf("the access record got a stack of net/http's frames: %v", recs[1])
+	}
 }

@@ -1,0 +1,79 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"go.slogx.dev/slogx"
+	"go.slogx.dev/slogx/breach"
+	"go.slogx.dev/slogx/redact"
+	"go.slogx.dev/slogx/victoria"
+)
+
+// pipeline is the logger as a real service would build it, and the handles
+// the report reads the sinks' Stats from.
+type pipeline struct {
+	logger   *slog.Logger
+	handler  slog.Handler // Flush and Close reach every stage
+	breach   *breach.Handler
+	victoria *victoria.Handler // nil with -sink=stdout
+}
+
+// newPipeline builds
+//
+//	slog.Logger → Stack → redact → breach → Fanout(JSON to local, victoria)
+//
+// local gets the JSON lines a service prints to stdout; vlURL is the
+// VictoriaLogs to ship to ("" for none).
+func newPipeline(local io.Writer, vlURL string) (*pipeline, error) {
+	p := &pipeline{}
+	// DEBUG everywhere below breach: breach holds back only what its
+	// targets would write, and the DEBUG lead-up is what a failed request
+	// should bring with it.
+	sinks := []slog.Handler{slogx.NewJSONHandler(local, &slog.HandlerOptions{Level: slog.LevelDebug})}
+	if vlURL != "" {
+		v, err := victoria.New(victoria.Options{
+			URL:           vlURL,
+			Level:         slog.LevelDebug,
+			ExtraFields:   map[string]string{"sink": "victoria", "service": "checkout"},
+			FlushInterval: 200 * time.Millisecond,
+		})
+		if err != nil {
+			return nil, err
+		}
+		p.victoria = v
+		sinks = append(sinks, v)
+	}
+	p.handler = slogx.Pipe(slogx.Fanout(sinks...),
+		// ERROR records carry the stack of the code that logged them.
+		slogx.Stack(nil),
+		// Secrets are masked before anything is held or written.
+		redact.Middleware(nil),
+		// DEBUG waits in the request's scope; INFO goes straight through;
+		// an ERROR writes the request's lead-up, then itself.
+		func(next slog.Handler) slog.Handler {
+			p.breach = breach.New(next, &breach.Options{
+				FlushLevel:       slog.LevelError,
+				PassThroughLevel: slog.LevelInfo,
+			})
+			return p.breach
+		},
+	)
+	p.logger = slog.New(p.handler)
+	return p, nil
+}
+
+// stats returns one line per stage that counts, for the report.
+func (p *pipeline) stats() []string {
+	b := p.breach.Stats()
+	lines := []string{fmt.Sprintf("breach    triggers %d, flushed %d, discarded %d (the lead-up of requests that went well), evicted %d, dropped scopes %d",
+		b.Triggers, b.Flushed, b.Discarded, b.Evicted, b.DroppedScopes)}
+	if p.victoria != nil {
+		v := p.victoria.Stats()
+		lines = append(lines, fmt.Sprintf("victoria  accepted %d, delivered %d in %d batches, retried %d, dropped %d, spilled %d, queued %d, last error %v",
+			v.Accepted, v.Delivered, v.Batches, v.Retried, v.Dropped.Total(), v.Spilled, v.Queued, v.LastError))
+	}
+	return lines
+}
