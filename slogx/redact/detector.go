@@ -38,6 +38,9 @@ const (
 	kindAWS
 	kindPEM
 	kindURLCreds
+	kindTokens
+	kindCredentials
+	kindIBAN
 	kindRegexp
 	kindFunc
 )
@@ -99,13 +102,48 @@ var (
 	// when it has no password but looks like a token
 	// ("https://ghp_...@github.com"). A password may hold a raw '#', '?',
 	// '@' or ':' (as pasted DSNs do), but not a '/'.
-	URLCredentials = Detector{name: "url_credentials", kind: kindURLCreds, need: fScheme | fAt}
+	URLCredentials = Detector{name: "url_credentials", kind: kindURLCreds, need: fAt}
+
+	// Tokens matches vendor tokens by the prefixes vendors give them so that
+	// scanners can find them, with the alphabet and length each one uses:
+	// GitHub (classic, fine-grained, OAuth, app and refresh tokens), GitLab,
+	// Slack (tokens and webhook URLs), Stripe (secret, restricted and
+	// webhook keys; publishable pk_ keys are public and left alone), Google
+	// API keys, SendGrid, Twilio, npm, Docker Hub, HashiCorp Vault, Telegram
+	// bot tokens in Bot API URLs, Azure storage and Service Bus keys in
+	// connection strings, AWS session tokens, and more (the catalogue
+	// follows gitleaks' and trufflehog's public rules, each entry naming its
+	// source). The prefix is kept ("ghp_[REDACTED]"): it names the vendor,
+	// not the secret. A prefix must start a word and the token must end
+	// one, so "ghp_" in prose or a longer identifier is left alone.
+	Tokens = Detector{name: "tokens", kind: kindTokens, need: fToken}
+
+	// Credentials matches values named by a key of [Options.Keys] inside
+	// text: "password":"x" in JSON (also escaped inside a JSON string),
+	// client_secret=x in form bodies, query strings, env dumps and libpq or
+	// ADO.NET connection strings ("Password=x;"), Password:x in %+v struct
+	// dumps and fmt of maps, "X-Api-Key: x" in header dumps, and
+	// "--password x" on command lines. The key is kept. Cookie and
+	// Set-Cookie headers have every cookie value replaced (Set-Cookie's
+	// attributes are kept). After "key: " with a space, as in a message,
+	// only a value that looks like a credential counts, so
+	// "password: must be 8 characters" reads as written; null, true, false
+	// and nil are not secrets. Authorization is left to [Bearer]. A value
+	// ends at a space, '&', ';', ',' or a closing bracket or quote: an
+	// unquoted password that holds one of them is cut there, and what
+	// follows shows.
+	Credentials = Detector{name: "credentials", kind: kindCredentials, need: fKV}
+
+	// IBAN matches international bank account numbers, plain or in groups
+	// of four, whose country code is known, whose length is the one that
+	// country uses, and whose check digits pass ISO 13616's mod-97 check.
+	IBAN = Detector{name: "iban", kind: kindIBAN, need: fIBAN}
 )
 
 // DefaultDetectors returns every built-in detector, in a new slice that the
 // caller may extend: append(redact.DefaultDetectors(), myDetector).
 func DefaultDetectors() []Detector {
-	return []Detector{Email, CreditCard, SSN, Bearer, JWT, AWSAccessKey, PrivateKey, URLCredentials}
+	return []Detector{Email, CreditCard, SSN, Bearer, JWT, AWSAccessKey, PrivateKey, URLCredentials, Tokens, Credentials, IBAN}
 }
 
 // Regexp returns a detector that redacts every match of re, or only the
@@ -171,6 +209,12 @@ func (d *Detector) findSpans(dst []span, s string, e *engine) []span {
 		dst = findPEMs(dst, s)
 	case kindURLCreds:
 		dst = findURLCreds(dst, s)
+	case kindTokens:
+		dst = findTokens(dst, s)
+	case kindCredentials:
+		dst = findKeyValues(dst, s, e)
+	case kindIBAN:
+		dst = findIBANs(dst, s)
 	case kindRegexp:
 		if d.literal != "" && !strings.Contains(s, d.literal) {
 			return dst

@@ -4,9 +4,11 @@ import (
 	"strings"
 )
 
-// A feature is a cheap hint found in the single pass over a text; each
-// detector runs only when the hints it needs are all present.
-type feature uint16
+// A feature is a hint found in the single pass over a text; each detector
+// runs only when the hints it needs are all present. Hints are checked
+// where they are found, so most of them mean that a detector will find
+// something: a token prefix, a sensitive key before '=', "Authorization:".
+type feature uint32
 
 const (
 	fAt     feature = 1 << iota // '@'
@@ -18,7 +20,10 @@ const (
 	fJWT                        // "eyJ"
 	fAWS                        // "AKIA" or "ASIA"
 	fPEM                        // "-----BEGIN"
-	fAuth                       // "bearer", "basic" or "authorization", any case
+	fAuth                       // "bearer " or "basic " (any case), "authorization:" or "authorization="
+	fToken                      // a vendor token's prefix (tokenRules)
+	fKV                         // a key of Options.Keys before '=' or ':', or a "--key value" flag
+	fIBAN                       // two capitals and two digits starting a word
 )
 
 // Byte classes for the hint pass. Each hint is anchored on its rarest
@@ -26,18 +31,24 @@ const (
 // and one well-predicted branch.
 const (
 	cDigit = 1 + iota
-	cDash  // '-': "-----BEGIN"
+	cDash  // '-': "-----BEGIN", "--flag", token prefixes
 	cAt
-	cColon // "://"
+	cColon // "://", "key:"
 	cQuery // '?', '&', '#'
 	cEq
-	cJ // 'J': "eyJ"
-	cI // 'I': "AKIA", "ASIA"
-	cB // 'B', 'b': "bearer", "basic"
-	cZ // 'Z', 'z': "authorization"
+	cJ      // 'J': "eyJ"
+	cI      // 'I': "AKIA", "ASIA"
+	cB      // 'B', 'b': "bearer", "basic"
+	cZ      // 'Z', 'z': "authorization", token prefixes
+	cAnchor // other bytes token prefixes are anchored on
 )
 
 var byteClass = func() (t [256]uint8) {
+	for b := range isTokenAnchor {
+		if isTokenAnchor[b] {
+			t[b] = cAnchor
+		}
+	}
 	for c := '0'; c <= '9'; c++ {
 		t[c] = cDigit
 	}
@@ -53,10 +64,11 @@ var byteClass = func() (t [256]uint8) {
 	return t
 }()
 
-// features gathers in one pass the hints every built-in detector needs.
-func features(s string) feature {
+// features gathers in one pass the hints the engine's detectors need.
+func (e *engine) features(s string) feature {
 	var f feature
 	cls := &byteClass
+	kv := e.need&fKV != 0
 	for i := 0; i < len(s); i++ {
 		// Skip quiet bytes eight, then four at a time.
 		for i+8 <= len(s) {
@@ -72,8 +84,14 @@ func features(s string) feature {
 		if i == len(s) {
 			break
 		}
-		switch cls[s[i]] {
+		c := s[i]
+		switch cls[c] {
+		case 0:
+			continue
 		case cDigit:
+			if i >= 2 && isUpper(s[i-2]) && isUpper(s[i-1]) && (i == 2 || !isWord(s[i-3])) {
+				f |= fIBAN
+			}
 			j, n := digitRun(s, i)
 			if n >= 9 {
 				f |= fNum9
@@ -82,20 +100,30 @@ func features(s string) feature {
 				}
 			}
 			i = j - 1
+			continue
 		case cDash:
 			if strings.HasPrefix(s[i:], "-----BEGIN") {
 				f |= fPEM
+			} else if kv && i+1 < len(s) && s[i+1] == '-' {
+				if _, ok := e.flagAt(s, i); ok {
+					f |= fKV
+				}
 			}
 		case cAt:
 			f |= fAt
 		case cColon:
 			if strings.HasPrefix(s[i:], "://") {
 				f |= fScheme
+			} else if kv && e.kvKeyAt(s, i) {
+				f |= fKV
 			}
 		case cQuery:
 			f |= fQuery
 		case cEq:
 			f |= fEq
+			if kv && e.kvKeyAt(s, i) {
+				f |= fKV
+			}
 		case cJ:
 			if i >= 2 && s[i-2] == 'e' && s[i-1] == 'y' {
 				f |= fJWT
@@ -105,16 +133,42 @@ func features(s string) feature {
 				f |= fAWS
 			}
 		case cB:
-			if hasPrefixFold(s[i+1:], "earer") || hasPrefixFold(s[i+1:], "asic") {
+			if (hasPrefixFold(s[i+1:], "earer") && authSep(s, i+6)) || (hasPrefixFold(s[i+1:], "asic") && authSep(s, i+5)) {
 				f |= fAuth
 			}
 		case cZ:
-			if i >= 7 && hasPrefixFold(s[i-7:], "authorization") {
+			if i >= 7 && hasPrefixFold(s[i-7:], "authorization") && authorizationValue(s, i+6) {
 				f |= fAuth
+			}
+		}
+		if isTokenAnchor[c] && f&fToken == 0 {
+			if _, ok := tokenAt(s, i); ok {
+				f |= fToken
 			}
 		}
 	}
 	return f
+}
+
+// authSep reports whether a scheme word ending at j is followed by what
+// separates it from a credential.
+func authSep(s string, j int) bool {
+	return j < len(s) && (s[j] == ' ' || s[j] == ':' || s[j] == '=')
+}
+
+// authorizationValue reports whether "authorization" ending at j is
+// followed by ':' or '=', after a closing quote and spaces.
+func authorizationValue(s string, j int) bool {
+	if j < len(s) && s[j] == '\\' {
+		j++
+	}
+	if j < len(s) && (s[j] == '"' || s[j] == '\'') {
+		j++
+	}
+	for j < len(s) && s[j] == ' ' {
+		j++
+	}
+	return j < len(s) && (s[j] == ':' || s[j] == '=')
 }
 
 // digitRun returns the end of the run of digits starting at i, where

@@ -116,7 +116,8 @@ func compile(opts *Options) *config {
 	if keys == nil {
 		keys = DefaultKeys()
 	}
-	c := &config{eng: newEngine(&o), keys: newKeySet(keys), maxDepth: o.MaxDepth, skipMessage: o.SkipMessage}
+	ks := newKeySet(keys)
+	c := &config{eng: newEngine(&o, ks), keys: ks, maxDepth: o.MaxDepth, skipMessage: o.SkipMessage}
 	if c.maxDepth <= 0 {
 		c.maxDepth = DefaultMaxDepth
 	}
