@@ -257,7 +257,7 @@ func (g *gen) iban() string {
 		bban := g.chars(4, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") + g.chars(14, "0123456789")
 		for check := 2; check <= 98; check++ {
 			s := fmt.Sprintf("GB%02d%s", check, bban)
-			if ibanValid(s) {
+			if ibanChecks([]byte(s)) {
 				return s
 			}
 		}

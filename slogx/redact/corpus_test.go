@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/big"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -186,42 +185,28 @@ func readCorpus(t testing.TB, name string) []corpusRecord {
 }
 
 // corpusOptions are the options the secrets corpus is run with: every
-// default, plus dotted keys and a regexp and a func detector, so that each
-// kind of rule is exercised.
+// default, plus dotted keys and a regexp and a func detector for secrets
+// only an application knows, so that each kind of rule is exercised.
 func corpusOptions(hashKey []byte) *Options {
 	return &Options{
 		Keys: append(DefaultKeys(), "patient.dob", "billing.account"),
 		Detectors: append(DefaultDetectors(),
-			Regexp("stripe_key", regexp.MustCompile(`\b[sr]k_live_[0-9a-zA-Z]{24}\b`)),
-			Func("iban", findIBANs)),
+			Regexp("badge", regexp.MustCompile(`\bEMP-[0-9]{6}-[A-Z]{2}\b`)),
+			Func("license", findLicenseKeys)),
 		HashKey: hashKey,
 	}
 }
 
-// findIBANs is a Func detector: IBAN-shaped words that pass the mod-97 check.
-func findIBANs(dst [][2]int, s string) [][2]int {
-	for _, m := range ibanShape.FindAllStringIndex(s, -1) {
-		if ibanValid(s[m[0]:m[1]]) {
-			dst = append(dst, [2]int{m[0], m[1]})
-		}
+// findLicenseKeys is a Func detector for an application's own license
+// keys: ACME- and four groups of four capitals or digits.
+func findLicenseKeys(dst [][2]int, s string) [][2]int {
+	for _, m := range licenseShape.FindAllStringIndex(s, -1) {
+		dst = append(dst, [2]int{m[0], m[1]})
 	}
 	return dst
 }
 
-var ibanShape = regexp.MustCompile(`\b[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}\b`)
-
-func ibanValid(iban string) bool {
-	var digits strings.Builder
-	for _, c := range iban[4:] + iban[:4] {
-		if c >= 'A' && c <= 'Z' {
-			fmt.Fprint(&digits, int(c-'A'+10))
-		} else {
-			digits.WriteRune(c)
-		}
-	}
-	n, ok := new(big.Int).SetString(digits.String(), 10)
-	return ok && new(big.Int).Mod(n, big.NewInt(97)).Int64() == 1
-}
+var licenseShape = regexp.MustCompile(`\bACME(?:-[A-Z0-9]{4}){4}\b`)
 
 // outputs logs rec through every handler the corpus is checked against:
 // slogx.JSONHandler and slog.TextHandler, bare or behind wrap.

@@ -187,7 +187,7 @@ func BenchmarkWithAttrs(b *testing.B) {
 
 // BenchmarkScan measures the text engine alone on typical strings.
 func BenchmarkScan(b *testing.B) {
-	e := newEngine(&Options{})
+	e := newEngine(&Options{}, newKeySet(DefaultKeys()))
 	for _, tc := range []struct{ name, s string }{
 		{"short", "/api/v1/orders"},
 		{"sentence", "connection reset by peer while reading response body"},
