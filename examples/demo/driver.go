@@ -93,7 +93,7 @@ func send(ctx context.Context, client *http.Client, base string, i int) (result,
 			password = wrongPassword
 		}
 		method, path = http.MethodPost, "/login"
-		body = fmt.Sprintf(`{"email":%q,"password":%q,"remember":true}`, customerEmail, password)
+		body = fmt.Sprintf(`{"email":%q,"password":%q,"remember":%t}`, customerEmail, password, i%20 == 0)
 		header.Set("Content-Type", "application/json")
 	case 2:
 		method, path = http.MethodGet, fmt.Sprintf("/orders/ord_%d?access_token=%s&expand=items", 1000+i, urlToken)
@@ -109,7 +109,11 @@ func send(ctx context.Context, client *http.Client, base string, i int) (result,
 		method, path = http.MethodPost, "/webhooks/github"
 		body = `{"ref":"refs/heads/main","after":"9fceb02d0ae598e95dc970b74767f19372d61af8"}`
 		header.Set("Authorization", "token "+ghToken)
-		header.Set("X-GitHub-Event", "push")
+		event := "push"
+		if i%20 == 4 {
+			event = "deployment_status"
+		}
+		header.Set("X-GitHub-Event", event)
 		header.Set("X-GitHub-Delivery", "72d3162e-cc78-11e3-81ab-4c9367dc0958")
 	}
 	if i%10 == 9 {

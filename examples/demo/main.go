@@ -42,6 +42,9 @@ type config struct {
 	bin      string
 	requests int
 	keep     bool
+	// withoutRedact leaves redact out of the pipeline, for the test that
+	// shows the report catches a leak; there is no flag for it.
+	withoutRedact bool
 }
 
 // run is the demo; it returns the exit status.
@@ -64,6 +67,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "demo: -requests=%d: want at least 50, so that some requests fail\n", c.requests)
 		return 2
 	}
+	return runConfig(ctx, c, stdout, stderr)
+}
+
+func runConfig(ctx context.Context, c config, stdout, stderr io.Writer) int {
 	if err := demo(ctx, c, stdout); err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1
@@ -125,7 +132,7 @@ func demo(ctx context.Context, c config, stdout io.Writer) error {
 		localOut = io.MultiWriter(stdout, &local)
 	}
 
-	p, err := newPipeline(localOut, vlURL)
+	p, err := newPipeline(localOut, vlURL, c.withoutRedact)
 	if err != nil {
 		return err
 	}

@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"go.slogx.dev/slogx"
@@ -36,10 +35,7 @@ func newService(logger *slog.Logger) http.Handler {
 	})
 }
 
-type service struct {
-	log    *slog.Logger
-	logins atomic.Int64
-}
+type service struct{ log *slog.Logger }
 
 // The password every account in the demo accepts.
 const demoPassword = "Tr0ub4dor&3-horse-battery"
@@ -49,15 +45,13 @@ func (s *service) login(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 64<<10))
 	// The mistake redact is there for: a raw request body in a debug line.
 	s.log.DebugContext(ctx, "login request", "content_type", r.Header.Get("Content-Type"), "body", string(body))
-	var req struct{ Email, Password string }
+	var req struct {
+		Email, Password string
+		Remember        bool
+	}
 	if err := json.Unmarshal(body, &req); err != nil {
 		s.log.InfoContext(ctx, "login rejected", "reason", "malformed body", "err", err)
 		http.Error(w, "malformed body", http.StatusBadRequest)
-		return
-	}
-	if s.logins.Add(1)%20 == 0 {
-		s.log.ErrorContext(ctx, "session store unavailable", "err", errSessionStore)
-		http.Error(w, "try again later", http.StatusServiceUnavailable)
 		return
 	}
 	if req.Password != demoPassword {
@@ -65,11 +59,19 @@ func (s *service) login(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "invalid credentials", http.StatusUnauthorized)
 		return
 	}
+	if req.Remember {
+		// Persistent sessions live in a store that is down today.
+		s.log.ErrorContext(ctx, "session store unavailable", "err", errSessionStore)
+		http.Error(w, "try again later", http.StatusServiceUnavailable)
+		return
+	}
 	s.log.InfoContext(ctx, "login succeeded", "email", req.Email)
 	io.WriteString(w, `{"session":"ok"}`)
 }
 
 var errSessionStore = errors.New("redis 10.0.3.17:6379: dial tcp: connect: connection refused")
+
+var errQueueFull = errors.New("nats: publish to webhooks.github: maximum pending messages reached")
 
 var errInventoryTimeout = errors.New("inventory-svc GET /v2/stock?sku=SKU-88412: context deadline exceeded (Client.Timeout exceeded while awaiting headers)")
 
@@ -122,6 +124,11 @@ func (s *service) webhook(w http.ResponseWriter, r *http.Request) {
 	// Headers logged whole: the token in them is redact's to mask.
 	s.log.DebugContext(ctx, "webhook received", "event", r.Header.Get("X-GitHub-Event"), "headers", r.Header)
 	io.Copy(io.Discard, io.LimitReader(r.Body, 64<<10))
+	if r.Header.Get("X-GitHub-Event") == "deployment_status" {
+		s.log.ErrorContext(ctx, "webhook not queued", "err", errQueueFull)
+		http.Error(w, "try again later", http.StatusServiceUnavailable)
+		return
+	}
 	s.log.InfoContext(ctx, "webhook processed", "event", r.Header.Get("X-GitHub-Event"))
 	w.WriteHeader(http.StatusAccepted)
 }
