@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"reflect"
 )
 
 // Flusher is implemented by handlers that buffer records: Flush delivers what
@@ -47,14 +48,25 @@ type Middleware func(next slog.Handler) slog.Handler
 // The returned handler's Flush and Close call Flush and Close on every stage
 // that has them, outermost first, so that a stage's buffered records reach
 // the stages below it before those are flushed or closed.
+//
+// Pipe panics if h is nil (untyped, or a nil pointer such as the
+// *victoria.Handler of a New whose error was ignored), if a middleware is
+// nil, or if one returns a nil handler, as [slog.New] panics on a nil
+// handler: a pipeline with a hole in it would otherwise panic at the first
+// log call, or drop every record without a word.
 func Pipe(h slog.Handler, mws ...Middleware) slog.Handler {
+	mustHandler("Pipe", "the handler", h)
 	if len(mws) == 0 {
 		return h
 	}
 	stages := make([]slog.Handler, len(mws)+1)
 	stages[len(mws)] = h
 	for i := len(mws) - 1; i >= 0; i-- {
+		if mws[i] == nil {
+			panic(fmt.Sprintf("slogx: Pipe: middleware %d is nil", i))
+		}
 		h = mws[i](h)
+		mustHandler("Pipe", fmt.Sprintf("the handler middleware %d returned", i), h)
 		stages[i] = h
 	}
 	return &pipe{head: h, stages: stages}
@@ -110,14 +122,30 @@ func (p *pipe) Close() error {
 // panics does not stop the others: Handle returns their errors joined, a
 // panic turned into an error. Flush and Close reach every child that has
 // them.
+//
+// Fanout panics if a child is nil, untyped or a nil pointer (say the
+// *victoria.Handler of a New whose error was ignored), as [slog.New] panics
+// on a nil handler: such a child would panic at the first log call, or, if
+// skipped, lose every record meant for it without a word.
 func Fanout(hs ...slog.Handler) slog.Handler {
-	children := make([]slog.Handler, 0, len(hs))
-	for _, h := range hs {
-		if h != nil {
-			children = append(children, h)
+	for i, h := range hs {
+		mustHandler("Fanout", fmt.Sprintf("handler %d", i), h)
+	}
+	return &fanout{children: append([]slog.Handler(nil), hs...)}
+}
+
+// mustHandler panics, naming what and where, if h is nil or a nil pointer,
+// map, slice, func or channel: a value whose methods would dereference nil.
+func mustHandler(fn, what string, h slog.Handler) {
+	if h == nil {
+		panic(fmt.Sprintf("slogx: %s: %s is nil", fn, what))
+	}
+	switch v := reflect.ValueOf(h); v.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Func, reflect.Chan, reflect.Interface:
+		if v.IsNil() {
+			panic(fmt.Sprintf("slogx: %s: %s is a nil %T", fn, what, h))
 		}
 	}
-	return &fanout{children: children}
 }
 
 type fanout struct {

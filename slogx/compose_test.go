@@ -143,7 +143,7 @@ func TestFanoutIsolatesChildren(t *testing.T) {
 	b := &recorder{name: "b", calls: &calls, panic: true}
 	c := &recorder{name: "c", calls: &calls, err: errors.New("c failed"), recs: &recsC}
 	warnOnly := &recorder{name: "warn", calls: &calls, level: slog.LevelWarn}
-	h := slogx.Fanout(a, b, nil, c, warnOnly)
+	h := slogx.Fanout(a, b, c, warnOnly)
 
 	r := slog.NewRecord(time.Now(), slog.LevelInfo, "m", 0)
 	r.AddAttrs(slog.Int("k", 1))

@@ -4,11 +4,20 @@ Package slogx is a family of [log/slog] handlers that snap together.
 An application keeps calling slog.Info and friends; what it composes decides
 where records go:
 
+	debug := &slog.HandlerOptions{Level: slog.LevelDebug}
 	logger := slog.New(slogx.Pipe(
-		slogx.Fanout(slogx.NewJSONHandler(os.Stdout, nil), sink),
-		redact.Middleware(nil),   // mask secrets first
-		breach.Middleware(nil),   // hold DEBUG context until trouble
+		slogx.Fanout(slogx.NewJSONHandler(os.Stdout, debug), sink), // sink at LevelDebug too
+		redact.Middleware(nil), // mask secrets first
+		breach.Middleware(&breach.Options{
+			PassThroughLevel: slog.LevelInfo, // INFO is written at once
+		}), // DEBUG is held; a WARN or ERROR writes it first, as its lead-up
 	))
+
+Every target is at DEBUG because breach buffers only what its target would
+write: the targets' level says what may appear, and breach decides when. A
+target left at its default INFO never shows the DEBUG lead-up. sink stands for
+a shipping handler, such as one from slogx/victoria made with Level:
+slog.LevelDebug.
 
 Every stage is an ordinary [slog.Handler] that honours WithAttrs and WithGroup
 exactly as [slog.JSONHandler] does, so any stage can also sit in front of a

@@ -38,7 +38,7 @@ const drainEvery = 512
 // BenchmarkBuffer measures Handle for a record that is buffered: no trigger,
 // no eviction.
 func BenchmarkBuffer(b *testing.B) {
-	h := New(benchTarget(), nil)
+	h := mustNew(benchTarget(), nil)
 	r := benchRecord()
 	ctx := context.Background()
 	var batch []entry
@@ -76,7 +76,7 @@ func evictions(b *testing.B, h *Handler) {
 // into the same buffer.
 func BenchmarkBufferParallel(b *testing.B) {
 	// Each goroutine drains after its share of drainEvery.
-	h := New(benchTarget(), nil)
+	h := mustNew(benchTarget(), nil)
 	r := benchRecord()
 	ctx := context.Background()
 	every := drainEvery / runtime.GOMAXPROCS(0)
@@ -109,7 +109,7 @@ func BenchmarkBufferParallel(b *testing.B) {
 // BenchmarkBufferEvict measures the steady state of a quiet service: the
 // buffer is full, so every record evicts the oldest one.
 func BenchmarkBufferEvict(b *testing.B) {
-	h := New(benchTarget(), nil)
+	h := mustNew(benchTarget(), nil)
 	r := benchRecord()
 	ctx := context.Background()
 	for range DefaultCapacity {
@@ -125,7 +125,7 @@ func BenchmarkBufferEvict(b *testing.B) {
 // BenchmarkBufferEvictParallel is BenchmarkBufferEvict with every P
 // logging at once.
 func BenchmarkBufferEvictParallel(b *testing.B) {
-	h := New(benchTarget(), nil)
+	h := mustNew(benchTarget(), nil)
 	r := benchRecord()
 	ctx := context.Background()
 	for range DefaultCapacity {
@@ -143,7 +143,7 @@ func BenchmarkBufferEvictParallel(b *testing.B) {
 // BenchmarkBufferScoped measures buffering into a request's scope, with
 // context attributes, the usual shape of an HTTP service.
 func BenchmarkBufferScoped(b *testing.B) {
-	h := New(benchTarget(), nil)
+	h := mustNew(benchTarget(), nil)
 	r := benchRecord()
 	ctx, end := NewScope(slogx.NewContext(context.Background(), slog.String("request_id", "r-1")))
 	defer end()
@@ -164,7 +164,7 @@ func BenchmarkBufferScoped(b *testing.B) {
 // BenchmarkScopeLifecycle measures what a request pays for its scope: start
 // it, buffer one record in it (which takes a buffer from the pool), end it.
 func BenchmarkScopeLifecycle(b *testing.B) {
-	h := New(benchTarget(), nil)
+	h := mustNew(benchTarget(), nil)
 	r := benchRecord()
 	bg := context.Background()
 	b.ReportAllocs()
@@ -182,7 +182,7 @@ func BenchmarkScopeLifecycle(b *testing.B) {
 // records, and then itself, to slogx.JSONHandler on io.Discard. Refilling
 // the buffer is not timed.
 func BenchmarkFlush1000(b *testing.B) {
-	h := New(benchTarget(), nil)
+	h := mustNew(benchTarget(), nil)
 	r := benchRecord()
 	trig := slog.NewRecord(time.Now(), slog.LevelError, "request failed", 0)
 	ctx := context.Background()

@@ -29,7 +29,7 @@ func TestBufferingDoesNotAllocate(t *testing.T) {
 		{"PassThroughAfterTrigger set, not triggered", bg, &Options{PassThroughAfterTrigger: 1 << 40}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			h := New(benchTarget(), tc.opts)
+			h := mustNew(benchTarget(), tc.opts)
 			_ = h.Handle(tc.ctx, r) // a scope takes its buffer on first use
 			if n := testing.AllocsPerRun(1000, func() { _ = h.Handle(tc.ctx, r) }); n != 0 {
 				t.Fatalf("buffering a record allocates %v times", n)

@@ -290,7 +290,7 @@ func TestFlushHasNoHoleWhenAnUndrainedShardEvicts(t *testing.T) {
 // flushes racing, every record is accounted for once they stop.
 func TestStatsAccountingWithConcurrentFlushes(t *testing.T) {
 	const capacity, goroutines, perG = 4, 2, 20000
-	h := New(newRecorder(), &Options{Capacity: capacity})
+	h := mustNew(newRecorder(), &Options{Capacity: capacity})
 	var wg sync.WaitGroup
 	for g := range goroutines {
 		wg.Go(func() {
@@ -410,7 +410,7 @@ func TestStatsCountsRecordsBehindALateOne(t *testing.T) {
 // on what the next flush continues from, so they must not overlap (-race
 // reports it if they do).
 func TestCloseDiscardsWhileAScopeTriggers(t *testing.T) {
-	h := New(newRecorder(), &Options{ScopeCapacity: 8})
+	h := mustNew(newRecorder(), &Options{ScopeCapacity: 8})
 	ctx, end := NewScope(context.Background())
 	defer end()
 	var wg sync.WaitGroup

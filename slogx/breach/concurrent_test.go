@@ -57,7 +57,7 @@ func TestConcurrentLoggersShared(t *testing.T) {
 	for _, capacity := range []int{goroutines * perG, 100} {
 		t.Run(fmt.Sprint("capacity ", capacity), func(t *testing.T) {
 			target := newRecorder()
-			h := New(target, &Options{Capacity: capacity})
+			h := mustNew(target, &Options{Capacity: capacity})
 			var wg sync.WaitGroup
 			for g := range goroutines {
 				wg.Go(func() {
@@ -97,7 +97,7 @@ func TestConcurrentTriggersShared(t *testing.T) {
 	for _, capacity := range []int{goroutines * perG, 50} {
 		t.Run(fmt.Sprint("capacity ", capacity), func(t *testing.T) {
 			target := newRecorder()
-			h := New(target, &Options{Capacity: capacity})
+			h := mustNew(target, &Options{Capacity: capacity})
 			var wg sync.WaitGroup
 			for g := range goroutines {
 				wg.Go(func() {
@@ -149,7 +149,7 @@ func TestConcurrentTriggersShared(t *testing.T) {
 func TestConcurrentScopesIsolation(t *testing.T) {
 	const workers, requests, perReq = 8, 40, 30
 	target := newRecorder()
-	h := New(target, &Options{MaxScopes: workers, ScopeCapacity: perReq})
+	h := mustNew(target, &Options{MaxScopes: workers, ScopeCapacity: perReq})
 	l := slog.New(h)
 	bg := context.Background()
 	var wg sync.WaitGroup
@@ -231,7 +231,7 @@ func requestID(t *testing.T, w written) string {
 func TestConcurrentTriggersInOneScope(t *testing.T) {
 	const goroutines, perG, every = 4, 400, 25
 	target := newRecorder()
-	h := New(target, &Options{ScopeCapacity: goroutines * perG, ScopeMaxBytes: 1 << 30})
+	h := mustNew(target, &Options{ScopeCapacity: goroutines * perG, ScopeMaxBytes: 1 << 30})
 	ctx, end := NewScope(context.Background())
 	defer end()
 	var wg sync.WaitGroup
@@ -266,7 +266,7 @@ func TestConcurrentTriggersInOneScope(t *testing.T) {
 // handlers, scopes ending while records and flushes are in flight, Close.
 func TestConcurrentEverything(t *testing.T) {
 	target := newRecorder()
-	h := New(target, &Options{Capacity: 64, ScopeCapacity: 8, MaxScopes: 3, PassThroughLevel: slog.LevelInfo})
+	h := mustNew(target, &Options{Capacity: 64, ScopeCapacity: 8, MaxScopes: 3, PassThroughLevel: slog.LevelInfo})
 	derived := h.WithAttrs([]slog.Attr{slog.String("svc", "x")}).WithGroup("g")
 	var wg sync.WaitGroup
 	for w := range 6 {

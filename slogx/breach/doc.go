@@ -10,7 +10,9 @@
 // DEBUG all the time.
 //
 //	target := slogx.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: slog.LevelDebug})
-//	logger := slog.New(breach.New(target, nil))
+//	h, err := breach.New(target, nil)
+//	if err != nil { ... } // bad options; nil options never fail
+//	logger := slog.New(h)
 //
 //	logger.Debug("cache miss", "key", k)             // held
 //	logger.Info("querying database")                 // held
@@ -118,12 +120,13 @@
 //
 // # Options
 //
-// [New] cannot return an error, so it repairs bad options instead of
-// rejecting them: a non-positive count or size means its default, a
-// negative duration means off, and counts above 1<<20 records are lowered
-// to that. Nothing is checked, and nothing can panic, at log time; a
-// panicking [Options.Trigger] counts as a trigger, and a panicking target
-// during a flush costs only that record.
+// [New] reports bad options (a negative size, a count above its cap, a nil
+// target) with an error that lists every problem, as victoria.New does;
+// [Middleware], which cannot return an error, panics with it when it is
+// called, so the mistake shows when the pipeline is built. Nothing is
+// checked, and nothing can panic, at log time: a panicking
+// [Options.Trigger] counts as a trigger, and a panicking target during a
+// flush costs only that record.
 //
 // # Performance
 //
@@ -144,30 +147,12 @@
 // Capacity records' fixed part (about 370 KiB each at the default 1000)
 // rather than one. A scope's buffer is one ring.
 //
-// Measured with
-//
-//	go test -bench . -benchmem -run '^$' ./slogx/breach/
-//
-// on two shared cores (Intel Xeon, Go 1.26), medians of eight interleaved
-// runs, for a record of five attributes (string, int, duration, time,
-// error):
-//
-//	BenchmarkBuffer                ~140 ns/op  0 allocs/op  (drained every 512, amortized)
-//	BenchmarkBufferParallel        ~140 ns/op  0 allocs/op  (2 goroutines, one buffer)
-//	BenchmarkBufferEvict           ~165 ns/op  0 allocs/op  (full: a quiet service's steady state)
-//	BenchmarkBufferEvictParallel   ~120 ns/op  0 allocs/op
-//	BenchmarkBufferScoped          ~145 ns/op  0 allocs/op  (in a scope, with context attributes)
-//	BenchmarkFlush1000             ~320 µs/op  0 allocs/op  (1000 records into slogx.JSONHandler)
-//
-// The parallel figures are wall time per record with both cores logging.
-// With a single ring shared by both cores, as before the shards, they were
-// about 250 and 330 ns/op in the same runs: every push moved the ring's
-// indexes and slots between the two caches.
+// `make bench` measures these paths, through [slog.Logger] and directly;
+// the figures live in the generated benchmark report.
 //
 // A flush costs what the target costs to write its records, plus building
 // one context per run of records that share their context attributes; it
 // reuses one batch buffer. A scope costs five small allocations (160 bytes,
 // including the cleanup that ends a forgotten scope) when it starts and
-// takes a pooled buffer at its first record; starting one, buffering a
-// record in it and ending it takes about 560 ns (BenchmarkScopeLifecycle).
+// takes a pooled buffer at its first record.
 package breach

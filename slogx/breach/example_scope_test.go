@@ -14,7 +14,10 @@ import (
 
 func ExampleNewScope() {
 	target := slogx.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: slog.LevelDebug, ReplaceAttr: removeTime})
-	h := breach.New(target, nil)
+	h, err := breach.New(target, nil)
+	if err != nil {
+		panic(err)
+	}
 	logger := slog.New(h)
 
 	// Two requests in flight at once, each in its own scope.
@@ -37,7 +40,11 @@ func ExampleNewScope() {
 
 func ExampleHTTP() {
 	target := slogx.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: slog.LevelDebug, ReplaceAttr: removeTime})
-	logger := slog.New(breach.New(target, nil))
+	h, err := breach.New(target, nil)
+	if err != nil {
+		panic(err)
+	}
+	logger := slog.New(h)
 
 	app := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context() // carries the request's scope

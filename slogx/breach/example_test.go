@@ -22,7 +22,11 @@ func removeTime(groups []string, a slog.Attr) slog.Attr {
 func ExampleNew() {
 	// The target writes DEBUG too: breach decides what reaches it.
 	target := slogx.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: slog.LevelDebug, ReplaceAttr: removeTime})
-	logger := slog.New(breach.New(target, nil))
+	h, err := breach.New(target, nil)
+	if err != nil {
+		panic(err) // only bad options fail; nil options never do
+	}
+	logger := slog.New(h)
 
 	logger.Debug("cache miss", "key", "user:42")
 	logger.Info("querying database", "table", "users")
@@ -69,7 +73,11 @@ func ExampleOptions_trigger() {
 		})
 		return failed
 	}
-	logger := slog.New(breach.New(target, &breach.Options{Trigger: serverError}))
+	h, err := breach.New(target, &breach.Options{Trigger: serverError})
+	if err != nil {
+		panic(err)
+	}
+	logger := slog.New(h)
 
 	logger.Debug("decoded body", "bytes", 512)
 	logger.Info("request", "status", 200)
@@ -84,7 +92,10 @@ func ExampleOptions_trigger() {
 
 func ExampleHandler_Stats() {
 	target := slogx.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: slog.LevelDebug, ReplaceAttr: removeTime})
-	h := breach.New(target, &breach.Options{Capacity: 2})
+	h, err := breach.New(target, &breach.Options{Capacity: 2})
+	if err != nil {
+		panic(err)
+	}
 	logger := slog.New(h)
 	for i := range 5 {
 		logger.Debug("tick", "n", i)
@@ -93,4 +104,13 @@ func ExampleHandler_Stats() {
 	fmt.Printf("buffered %d, evicted %d\n", st.Buffered, st.Evicted)
 	// Output:
 	// buffered 2, evicted 3
+}
+
+func ExampleNew_badOptions() {
+	target := slogx.NewJSONHandler(os.Stdout, nil)
+	_, err := breach.New(target, &breach.Options{Capacity: -1, Heartbeat: 1})
+	fmt.Println(err)
+	// Output:
+	// breach: bad options: Capacity is -1; it must not be negative (0 means the default, 1000)
+	// Heartbeat is 1ns; it must be at least 1ms (0 means off)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -68,13 +69,17 @@ type counters struct {
 // New returns a [Handler] that buffers records for target, configured by
 // opts; a nil opts means the defaults documented on [Options].
 //
-// If [Options.Heartbeat] is set, New starts a goroutine that only
-// [Handler.Close] stops. New panics if target is nil, as [slog.New] does.
-func New(target slog.Handler, opts *Options) *Handler {
-	if target == nil {
-		panic("breach: New called with a nil target handler")
+// A bad option, or a nil target, is reported here with every problem found
+// (see [Options]), rather than at log time. If [Options.Heartbeat] is set,
+// New starts a goroutine that only [Handler.Close] stops.
+func New(target slog.Handler, opts *Options) (*Handler, error) {
+	cfg, err := newConfig(opts)
+	if isNil(target) {
+		err = errors.Join(fmt.Errorf("breach: the target handler is nil (%T)", target), err)
 	}
-	cfg := newConfig(opts)
+	if err != nil {
+		return nil, err
+	}
 	c := &core{
 		cfg:    cfg,
 		root:   target,
@@ -87,7 +92,21 @@ func New(target slog.Handler, opts *Options) *Handler {
 		c.done = make(chan struct{})
 		go c.heartbeatLoop(cfg.clock.NewTicker(cfg.heartbeat))
 	}
-	return &Handler{c: c, target: target}
+	return &Handler{c: c, target: target}, nil
+}
+
+// isNil reports whether h is nil or a nil pointer, whose methods would
+// dereference nil at log time.
+func isNil(h slog.Handler) bool {
+	if h == nil {
+		return true
+	}
+	v := reflect.ValueOf(h)
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Func, reflect.Chan, reflect.Interface:
+		return v.IsNil()
+	}
+	return false
 }
 
 // Middleware returns a [slogx.Middleware] that puts a [Handler] configured
@@ -95,11 +114,26 @@ func New(target slog.Handler, opts *Options) *Handler {
 //
 //	slogx.Pipe(sink, breach.Middleware(&breach.Options{FlushLevel: slog.LevelError}))
 //
+// A middleware cannot return an error, so Middleware checks opts at once
+// and panics with [New]'s error if they are bad, as [regexp.MustCompile]
+// does: the mistake shows when the pipeline is built, never at log time.
+// Call New to get the error instead. The returned middleware panics if next
+// is nil, as [slog.New] does.
+//
 // Each call of the returned middleware builds a separate Handler. The
 // handler flushes and closes only itself; [slogx.Pipe] reaches the stages
 // below it.
 func Middleware(opts *Options) slogx.Middleware {
-	return func(next slog.Handler) slog.Handler { return New(next, opts) }
+	if _, err := newConfig(opts); err != nil {
+		panic(err.Error())
+	}
+	return func(next slog.Handler) slog.Handler {
+		h, err := New(next, opts)
+		if err != nil {
+			panic(err.Error())
+		}
+		return h
+	}
 }
 
 // Enabled reports whether a record at level would be kept: it is at or

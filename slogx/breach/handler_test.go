@@ -17,7 +17,7 @@ import (
 
 func TestNothingWrittenUntilTrigger(t *testing.T) {
 	target := newRecorder()
-	h := New(target, nil)
+	h := mustNew(target, nil)
 	ctx := context.Background()
 	for i := range 10 {
 		mustHandle(t, h, ctx, rec(slog.LevelDebug, fmt.Sprint("debug ", i)))
@@ -33,7 +33,7 @@ func TestNothingWrittenUntilTrigger(t *testing.T) {
 
 func TestTriggerFlushesLeadUpInOrder(t *testing.T) {
 	target := newRecorder()
-	h := New(target, nil) // FlushLevel WARN
+	h := mustNew(target, nil) // FlushLevel WARN
 	ctx := context.Background()
 	mustHandle(t, h, ctx, rec(slog.LevelDebug, "a"))
 	mustHandle(t, h, ctx, rec(slog.LevelInfo, "b"))
@@ -50,7 +50,7 @@ func TestTriggerFlushesLeadUpInOrder(t *testing.T) {
 
 func TestRearmsAfterTrigger(t *testing.T) {
 	target := newRecorder()
-	h := New(target, nil)
+	h := mustNew(target, nil)
 	ctx := context.Background()
 	mustHandle(t, h, ctx, rec(slog.LevelDebug, "a"))
 	mustHandle(t, h, ctx, rec(slog.LevelError, "first"))
@@ -67,7 +67,7 @@ func TestRearmsAfterTrigger(t *testing.T) {
 
 func TestFlushLevelOption(t *testing.T) {
 	target := newRecorder()
-	h := New(target, &Options{FlushLevel: slog.LevelError})
+	h := mustNew(target, &Options{FlushLevel: slog.LevelError})
 	ctx := context.Background()
 	mustHandle(t, h, ctx, rec(slog.LevelDebug, "a"))
 	mustHandle(t, h, ctx, rec(slog.LevelWarn, "warn"))
@@ -84,7 +84,7 @@ func TestFlushLevelIsDynamic(t *testing.T) {
 	var lv slog.LevelVar
 	lv.Set(slog.LevelError)
 	target := newRecorder()
-	h := New(target, &Options{FlushLevel: &lv})
+	h := mustNew(target, &Options{FlushLevel: &lv})
 	ctx := context.Background()
 	mustHandle(t, h, ctx, rec(slog.LevelWarn, "w1"))
 	lv.Set(slog.LevelWarn)
@@ -96,7 +96,7 @@ func TestFlushLevelIsDynamic(t *testing.T) {
 
 func TestLevelDiscardsBelow(t *testing.T) {
 	target := newRecorder()
-	h := New(target, &Options{Level: slog.LevelInfo})
+	h := mustNew(target, &Options{Level: slog.LevelInfo})
 	ctx := context.Background()
 	if h.Enabled(ctx, slog.LevelDebug) {
 		t.Error("Enabled(DEBUG) = true below Level INFO")
@@ -118,7 +118,7 @@ func TestLevelDiscardsBelow(t *testing.T) {
 func TestEnabledHonoursTarget(t *testing.T) {
 	target := newRecorder()
 	target.level = slog.LevelInfo
-	h := New(target, nil)
+	h := mustNew(target, nil)
 	if h.Enabled(context.Background(), slog.LevelDebug) {
 		t.Error("Enabled(DEBUG) = true although the target drops DEBUG")
 	}
@@ -132,7 +132,7 @@ func TestCapacityIsExact(t *testing.T) {
 	for _, capacity := range []int{1, 3, 5, 1000} {
 		t.Run(fmt.Sprint(capacity), func(t *testing.T) {
 			target := newRecorder()
-			h := New(target, &Options{Capacity: capacity})
+			h := mustNew(target, &Options{Capacity: capacity})
 			ctx := context.Background()
 			const n = 2500
 			for i := range n {
@@ -168,7 +168,7 @@ func TestMaxBytesEvicts(t *testing.T) {
 	big := strings.Repeat("x", 1000)
 	// Room for about three records of this size.
 	limit := 3 * (int(entrySize) + len(big) + len("v") + len("m0"))
-	h := New(target, &Options{MaxBytes: limit})
+	h := mustNew(target, &Options{MaxBytes: limit})
 	ctx := context.Background()
 	for i := range 10 {
 		mustHandle(t, h, ctx, rec(slog.LevelDebug, fmt.Sprint("m", i), "v", big))
@@ -191,7 +191,7 @@ func TestMaxBytesEvicts(t *testing.T) {
 
 func TestMaxBytesKeepsNewestOversizedRecord(t *testing.T) {
 	target := newRecorder()
-	h := New(target, &Options{MaxBytes: 100})
+	h := mustNew(target, &Options{MaxBytes: 100})
 	ctx := context.Background()
 	mustHandle(t, h, ctx, rec(slog.LevelDebug, "small"))
 	mustHandle(t, h, ctx, rec(slog.LevelDebug, "huge", "v", strings.Repeat("y", 10_000)))
@@ -242,7 +242,7 @@ func TestCustomTrigger(t *testing.T) {
 		})
 		return hit
 	}
-	h := New(target, &Options{Trigger: status500})
+	h := mustNew(target, &Options{Trigger: status500})
 	ctx := context.Background()
 	mustHandle(t, h, ctx, rec(slog.LevelDebug, "lookup"))
 	mustHandle(t, h, ctx, rec(slog.LevelInfo, "request", "status", 200))
@@ -261,7 +261,7 @@ func TestCustomTrigger(t *testing.T) {
 func TestTriggerSeesContext(t *testing.T) {
 	type key struct{}
 	target := newRecorder()
-	h := New(target, &Options{Trigger: func(ctx context.Context, _ slog.Record) bool {
+	h := mustNew(target, &Options{Trigger: func(ctx context.Context, _ slog.Record) bool {
 		return ctx.Value(key{}) != nil
 	}})
 	mustHandle(t, h, context.Background(), rec(slog.LevelDebug, "a"))
@@ -273,7 +273,7 @@ func TestTriggerSeesContext(t *testing.T) {
 
 func TestPanickingTriggerFlushes(t *testing.T) {
 	target := newRecorder()
-	h := New(target, &Options{Trigger: func(context.Context, slog.Record) bool { panic("bad trigger") }})
+	h := mustNew(target, &Options{Trigger: func(context.Context, slog.Record) bool { panic("bad trigger") }})
 	ctx := context.Background()
 	mustHandle(t, h, ctx, rec(slog.LevelDebug, "a")) // the panic must not escape Handle
 	if got, want := target.msgs(), []string{"a"}; !slices.Equal(got, want) {
@@ -283,7 +283,7 @@ func TestPanickingTriggerFlushes(t *testing.T) {
 
 func TestPassThroughLevel(t *testing.T) {
 	target := newRecorder()
-	h := New(target, &Options{PassThroughLevel: slog.LevelInfo, FlushLevel: slog.LevelError})
+	h := mustNew(target, &Options{PassThroughLevel: slog.LevelInfo, FlushLevel: slog.LevelError})
 	ctx := context.Background()
 	mustHandle(t, h, ctx, rec(slog.LevelDebug, "d1"))
 	mustHandle(t, h, ctx, rec(slog.LevelInfo, "i1"))
@@ -303,7 +303,7 @@ func TestPassThroughLevel(t *testing.T) {
 func TestPassThroughAfterTrigger(t *testing.T) {
 	clk := newFakeClock()
 	target := newRecorder()
-	h := New(target, &Options{PassThroughAfterTrigger: time.Minute, clock: clk})
+	h := mustNew(target, &Options{PassThroughAfterTrigger: time.Minute, clock: clk})
 	ctx := context.Background()
 	mustHandle(t, h, ctx, rec(slog.LevelDebug, "before"))
 	mustHandle(t, h, ctx, rec(slog.LevelError, "boom"))
@@ -334,7 +334,7 @@ func TestPassThroughAfterTrigger(t *testing.T) {
 func TestWithAttrsAndGroupsFlushThroughDerivedTarget(t *testing.T) {
 	var out jsonLines
 	target := slogx.NewJSONHandler(&out, &slog.HandlerOptions{Level: slog.LevelDebug, ReplaceAttr: dropTime})
-	h := New(target, nil)
+	h := mustNew(target, nil)
 	l := slog.New(h)
 	l.Debug("root", "a", 1)
 	l.With("svc", "api").WithGroup("req").Debug("derived", "id", 7)
@@ -355,7 +355,7 @@ func TestWithAttrsAndGroupsFlushThroughDerivedTarget(t *testing.T) {
 
 func TestDerivedTargetCreatedOncePerDerivation(t *testing.T) {
 	target := newRecorder()
-	h := New(target, nil)
+	h := mustNew(target, nil)
 	d := h.WithAttrs([]slog.Attr{slog.Int("a", 1)}).WithGroup("g")
 	if n := target.st.derives.Load(); n != 2 {
 		t.Fatalf("target derived %d times by WithAttrs+WithGroup, want 2", n)
@@ -406,7 +406,7 @@ func (n nested) LogValue() slog.Value {
 func TestLogValuersResolvedWhenBuffered(t *testing.T) {
 	var out jsonLines
 	target := slogx.NewJSONHandler(&out, &slog.HandlerOptions{Level: slog.LevelDebug, ReplaceAttr: dropTime})
-	h := New(target, nil)
+	h := mustNew(target, nil)
 	l := slog.New(h)
 
 	c := &counter{n: 1}
@@ -437,7 +437,7 @@ func TestLogValuersResolvedWhenBuffered(t *testing.T) {
 
 func TestResolveManyAttrsAndPanics(t *testing.T) {
 	target := newRecorder()
-	h := New(target, nil)
+	h := mustNew(target, nil)
 	ctx := context.Background()
 	r := rec(slog.LevelDebug, "many", "a", 1, "b", 2, "c", 3, "d", 4, "e", 5, "f", &racy{name: "sixth"}, "p", panicky{})
 	mustHandle(t, h, ctx, r)
@@ -465,7 +465,7 @@ func (selfish) LogValue() slog.Value { return slog.GroupValue(slog.Any("again", 
 
 func TestSelfReferentialLogValuerDoesNotOverflow(t *testing.T) {
 	target := newRecorder()
-	h := New(target, nil)
+	h := mustNew(target, nil)
 	mustHandle(t, h, context.Background(), rec(slog.LevelDebug, "loop", "v", selfish{}))
 	if st := h.Stats(); st.Buffered != 1 {
 		t.Fatalf("Buffered = %d, want 1", st.Buffered)
@@ -475,7 +475,7 @@ func TestSelfReferentialLogValuerDoesNotOverflow(t *testing.T) {
 func TestContextAttrsKeptForFlush(t *testing.T) {
 	var out jsonLines
 	target := slogx.NewJSONHandler(&out, &slog.HandlerOptions{Level: slog.LevelDebug, ReplaceAttr: dropTime})
-	l := slog.New(New(target, nil))
+	l := slog.New(mustNew(target, nil))
 	ctx := slogx.NewContext(context.Background(), slog.String("request_id", "r-1"))
 	l.DebugContext(ctx, "one")
 	l.DebugContext(ctx, "two")
@@ -495,7 +495,7 @@ func TestContextAttrsKeptForFlush(t *testing.T) {
 
 func TestLocalOnlyKeptForFlush(t *testing.T) {
 	target := newRecorder()
-	h := New(target, nil)
+	h := mustNew(target, nil)
 	bg := context.Background()
 	local := slogx.NewContext(bg, slogx.LocalOnly())
 	localWithAttrs := slogx.NewContext(bg, slog.String("id", "x"), slogx.LocalOnly())
@@ -523,7 +523,7 @@ func TestCallerContextNotRetained(t *testing.T) {
 	type payload struct{ _ [1 << 10]byte }
 	type key struct{}
 	target := newRecorder()
-	h := New(target, nil)
+	h := mustNew(target, nil)
 	collected := make(chan struct{})
 	func() {
 		p := &payload{}
@@ -542,7 +542,7 @@ func TestCallerContextNotRetained(t *testing.T) {
 func TestFlushedRecordsNotRetained(t *testing.T) {
 	type payload struct{ _ [1 << 10]byte }
 	target := newRecorder()
-	h := New(target, nil)
+	h := mustNew(target, nil)
 	collected := make(chan struct{})
 	func() {
 		p := &payload{}
@@ -566,7 +566,7 @@ func TestTargetErrorsReported(t *testing.T) {
 		}
 		return nil
 	}
-	h := New(target, nil)
+	h := mustNew(target, nil)
 	ctx := context.Background()
 	mustHandle(t, h, ctx, rec(slog.LevelDebug, "bad1"))
 	mustHandle(t, h, ctx, rec(slog.LevelDebug, "ok"))
@@ -591,7 +591,7 @@ func TestTargetPanicDoesNotLoseBatch(t *testing.T) {
 		}
 		return nil
 	}
-	h := New(target, nil)
+	h := mustNew(target, nil)
 	ctx := context.Background()
 	mustHandle(t, h, ctx, rec(slog.LevelDebug, "a"))
 	mustHandle(t, h, ctx, rec(slog.LevelDebug, "explode"))
@@ -609,7 +609,7 @@ func TestTargetPanicDoesNotLoseBatch(t *testing.T) {
 
 func TestNilContext(t *testing.T) {
 	target := newRecorder()
-	h := New(target, nil)
+	h := mustNew(target, nil)
 	// slog passes on whatever context it is given, nil included.
 	mustHandle(t, h, nil, rec(slog.LevelDebug, "a"))
 	mustHandle(t, h, nil, rec(slog.LevelError, "b"))

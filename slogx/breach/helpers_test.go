@@ -240,3 +240,13 @@ func (b *buffer) drainAll(dst []entry) []entry {
 	})
 	return dst
 }
+
+// mustNew is New for tests whose options are valid; a test of bad options
+// calls New.
+func mustNew(target slog.Handler, opts *Options) *Handler {
+	h, err := New(target, opts)
+	if err != nil {
+		panic(err)
+	}
+	return h
+}

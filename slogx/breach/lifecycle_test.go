@@ -15,7 +15,7 @@ import (
 
 func TestFlushWritesSharedAndScopes(t *testing.T) {
 	target := newRecorder()
-	h := New(target, nil)
+	h := mustNew(target, nil)
 	bg := context.Background()
 	sctx, end := NewScope(bg)
 	defer end()
@@ -50,7 +50,7 @@ func TestFlushGivesUpWhenContextEnds(t *testing.T) {
 		}
 		return nil
 	}
-	h := New(target, nil)
+	h := mustNew(target, nil)
 	for i := range 5 {
 		mustHandle(t, h, context.Background(), rec(slog.LevelDebug, fmt.Sprint(i)))
 	}
@@ -71,7 +71,7 @@ func TestFlushGivesUpWhenContextEnds(t *testing.T) {
 }
 
 func TestFlushWithDoneContextKeepsBuffer(t *testing.T) {
-	h := New(newRecorder(), nil)
+	h := mustNew(newRecorder(), nil)
 	mustHandle(t, h, context.Background(), rec(slog.LevelDebug, "a"))
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -85,7 +85,7 @@ func TestFlushWithDoneContextKeepsBuffer(t *testing.T) {
 
 func TestTriggerIgnoresCancelledContext(t *testing.T) {
 	target := newRecorder()
-	h := New(target, nil)
+	h := mustNew(target, nil)
 	mustHandle(t, h, context.Background(), rec(slog.LevelDebug, "lead-up"))
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel() // a failing request is often a cancelled one
@@ -97,7 +97,7 @@ func TestTriggerIgnoresCancelledContext(t *testing.T) {
 
 func TestCloseDiscardsByDefault(t *testing.T) {
 	target := newRecorder()
-	h := New(target, nil)
+	h := mustNew(target, nil)
 	bg := context.Background()
 	sctx, end := NewScope(bg)
 	defer end()
@@ -122,7 +122,7 @@ func TestCloseDiscardsByDefault(t *testing.T) {
 
 func TestFlushOnClose(t *testing.T) {
 	target := newRecorder()
-	h := New(target, &Options{FlushOnClose: true})
+	h := mustNew(target, &Options{FlushOnClose: true})
 	bg := context.Background()
 	sctx, end := NewScope(bg)
 	defer end()
@@ -153,7 +153,7 @@ func (l *lifecycleTarget) Close() error                { l.closes.Add(1); return
 
 func TestFlushAndCloseDoNotReachTarget(t *testing.T) {
 	target := &lifecycleTarget{recorder: newRecorder()}
-	h := New(target, &Options{FlushOnClose: true})
+	h := mustNew(target, &Options{FlushOnClose: true})
 	mustHandle(t, h, context.Background(), rec(slog.LevelDebug, "a"))
 	if err := h.Flush(context.Background()); err != nil {
 		t.Fatal(err)
@@ -203,7 +203,7 @@ func TestMiddlewareInPipe(t *testing.T) {
 func TestHeartbeat(t *testing.T) {
 	clk := newFakeClock()
 	target := newRecorder()
-	h := New(target, &Options{Heartbeat: 30 * time.Second, clock: clk})
+	h := mustNew(target, &Options{Heartbeat: 30 * time.Second, clock: clk})
 	tk := clk.ticker(t)
 	if tk.d != 30*time.Second {
 		t.Fatalf("ticker interval %v, want 30s", tk.d)
@@ -245,7 +245,7 @@ func TestHeartbeatRespectsTargetLevel(t *testing.T) {
 	clk := newFakeClock()
 	target := newRecorder()
 	target.level = slog.LevelWarn
-	h := New(target, &Options{Heartbeat: time.Second, clock: clk})
+	h := mustNew(target, &Options{Heartbeat: time.Second, clock: clk})
 	clk.ticker(t).ch <- clk.Now()
 	if err := h.Close(); err != nil {
 		t.Fatal(err)
@@ -257,7 +257,7 @@ func TestHeartbeatRespectsTargetLevel(t *testing.T) {
 
 func TestNoHeartbeatByDefault(t *testing.T) {
 	clk := newFakeClock()
-	h := New(newRecorder(), &Options{clock: clk})
+	h := mustNew(newRecorder(), &Options{clock: clk})
 	defer h.Close()
 	if n := len(clk.tickers); n != 0 {
 		t.Fatalf("%d tickers started without Heartbeat", n)
@@ -275,7 +275,7 @@ func TestRealClockHeartbeat(t *testing.T) {
 		}
 		return nil
 	}
-	h := New(target, &Options{Heartbeat: time.Millisecond})
+	h := mustNew(target, &Options{Heartbeat: time.Millisecond})
 	<-got
 	if err := h.Close(); err != nil {
 		t.Fatal(err)

@@ -2,12 +2,14 @@ package breach
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"math"
 	"time"
 )
 
-// Defaults applied by [New] to zero (or invalid) [Options] fields.
+// Defaults applied by [New] to zero [Options] fields.
 const (
 	// DefaultCapacity is the number of records the shared buffer keeps, as in
 	// naz's BreachHandler: enough lead-up for most incidents, bounded so that
@@ -41,16 +43,19 @@ const (
 
 	// bytesLimit caps MaxBytes and ScopeMaxBytes (1 TiB, or what int holds).
 	bytesLimit = int(min(maxBytesLimit, math.MaxInt))
+
+	// minHeartbeat is the shortest Heartbeat: a bare 1 (one nanosecond,
+	// meant as a second) must not flood the target with liveness records.
+	minHeartbeat = time.Millisecond
 )
 
 // Options configure a [Handler]. The zero value, like a nil *Options, gives
 // the defaults documented on each field.
 //
-// New cannot fail, so it repairs bad values instead of rejecting them: a
-// count or size that is zero or negative means its default, a negative
-// duration means zero (off), and values above a cap are lowered to it:
-// 1<<20 records, 1<<16 scopes, 1 TiB. Nothing is ever checked, or can
-// panic, at log time.
+// [New] rejects bad values with an error that lists every problem, as
+// victoria.New does: a negative count, size or duration, a count above
+// 1<<20 records (1<<16 scopes), a size above 1 TiB, a Heartbeat shorter
+// than a millisecond. Nothing is ever checked, or can panic, at log time.
 type Options struct {
 	// Capacity is the number of records the shared buffer keeps; when it is
 	// full, the oldest record is evicted to make room. Default
@@ -132,7 +137,8 @@ type Options struct {
 	clock clock
 }
 
-// config is Options with the defaults applied; it never changes after New.
+// config is Options checked, with the defaults applied; it never changes
+// after New.
 type config struct {
 	capacity      int
 	maxBytes      int64
@@ -149,24 +155,49 @@ type config struct {
 	clock         clock
 }
 
-func newConfig(o *Options) config {
+// newConfig checks o and applies the defaults. Its error lists every
+// problem found.
+func newConfig(o *Options) (config, error) {
 	if o == nil {
 		o = &Options{}
 	}
+	var errs []error
+	count := func(name string, v, def, limit int) int {
+		switch {
+		case v < 0:
+			errs = append(errs, fmt.Errorf("%s is %d; it must not be negative (0 means the default, %d)", name, v, def))
+		case v > limit:
+			errs = append(errs, fmt.Errorf("%s is %d; it must be at most %d", name, v, limit))
+		case v > 0:
+			return v
+		}
+		return def
+	}
+	duration := func(name string, d time.Duration) time.Duration {
+		if d < 0 {
+			errs = append(errs, fmt.Errorf("%s is %v; it must not be negative (0 means off)", name, d))
+			return 0
+		}
+		return d
+	}
 	c := config{
-		capacity:      count(o.Capacity, DefaultCapacity, maxRecords),
-		maxBytes:      int64(count(o.MaxBytes, DefaultMaxBytes, bytesLimit)),
+		capacity:      count("Capacity", o.Capacity, DefaultCapacity, maxRecords),
+		maxBytes:      int64(count("MaxBytes", o.MaxBytes, DefaultMaxBytes, bytesLimit)),
 		level:         o.Level,
 		flushLevel:    o.FlushLevel,
 		trigger:       o.Trigger,
 		passLevel:     o.PassThroughLevel,
-		passAfter:     max(o.PassThroughAfterTrigger, 0),
+		passAfter:     duration("PassThroughAfterTrigger", o.PassThroughAfterTrigger),
 		flushOnClose:  o.FlushOnClose,
-		heartbeat:     max(o.Heartbeat, 0),
-		scopeCapacity: count(o.ScopeCapacity, DefaultScopeCapacity, maxRecords),
-		scopeMaxBytes: int64(count(o.ScopeMaxBytes, DefaultScopeMaxBytes, bytesLimit)),
-		maxScopes:     count(o.MaxScopes, DefaultMaxScopes, maxScopes),
+		heartbeat:     duration("Heartbeat", o.Heartbeat),
+		scopeCapacity: count("ScopeCapacity", o.ScopeCapacity, DefaultScopeCapacity, maxRecords),
+		scopeMaxBytes: int64(count("ScopeMaxBytes", o.ScopeMaxBytes, DefaultScopeMaxBytes, bytesLimit)),
+		maxScopes:     count("MaxScopes", o.MaxScopes, DefaultMaxScopes, maxScopes),
 		clock:         o.clock,
+	}
+	if c.heartbeat > 0 && c.heartbeat < minHeartbeat {
+		errs = append(errs, fmt.Errorf("Heartbeat is %v; it must be at least %v (0 means off)", c.heartbeat, minHeartbeat))
+		c.heartbeat = 0
 	}
 	if c.level == nil {
 		c.level = slog.LevelDebug
@@ -177,16 +208,10 @@ func newConfig(o *Options) config {
 	if c.clock == nil {
 		c.clock = realClock{}
 	}
-	return c
-}
-
-// count applies the rule for counts and sizes: non-positive means def, and
-// anything above limit is lowered to it.
-func count(v, def, limit int) int {
-	if v <= 0 {
-		return def
+	if len(errs) > 0 {
+		return c, fmt.Errorf("breach: bad options: %w", errors.Join(errs...))
 	}
-	return min(v, limit)
+	return c, nil
 }
 
 // clock is the time source: the real one, or a fake in tests.

@@ -17,7 +17,7 @@ import (
 
 func TestScopeFlushesOnlyItsOwnLeadUp(t *testing.T) {
 	target := newRecorder()
-	h := New(target, nil)
+	h := mustNew(target, nil)
 	bg := context.Background()
 	a, endA := NewScope(bg)
 	defer endA()
@@ -46,7 +46,7 @@ func TestScopeFlushesOnlyItsOwnLeadUp(t *testing.T) {
 
 func TestScopeEndDiscards(t *testing.T) {
 	target := newRecorder()
-	h := New(target, nil)
+	h := mustNew(target, nil)
 	ctx, end := NewScope(context.Background())
 	mustHandle(t, h, ctx, rec(slog.LevelDebug, "a"))
 	mustHandle(t, h, ctx, rec(slog.LevelDebug, "b"))
@@ -66,7 +66,7 @@ func TestScopeEndDiscards(t *testing.T) {
 
 func TestForgottenScopeEndsWhenUnreachable(t *testing.T) {
 	target := newRecorder()
-	h := New(target, &Options{MaxScopes: 1})
+	h := mustNew(target, &Options{MaxScopes: 1})
 	func() {
 		ctx, _ := NewScope(context.Background()) // end is never called
 		mustHandle(t, h, ctx, rec(slog.LevelDebug, "forgotten"))
@@ -117,7 +117,7 @@ func TestScopeContextBehavesLikeItsParent(t *testing.T) {
 }
 
 func TestScopeWithoutRecordsTakesNoBuffer(t *testing.T) {
-	h := New(newRecorder(), nil)
+	h := mustNew(newRecorder(), nil)
 	_, end := NewScope(context.Background())
 	defer end()
 	if st := h.Stats(); st.Scopes != 0 {
@@ -127,7 +127,7 @@ func TestScopeWithoutRecordsTakesNoBuffer(t *testing.T) {
 
 func TestScopeAfterEndIsUnscoped(t *testing.T) {
 	target := newRecorder()
-	h := New(target, nil)
+	h := mustNew(target, nil)
 	bg := context.Background()
 	ctx, end := NewScope(bg)
 	mustHandle(t, h, ctx, rec(slog.LevelDebug, "in scope"))
@@ -141,7 +141,7 @@ func TestScopeAfterEndIsUnscoped(t *testing.T) {
 
 func TestTriggerAfterScopeEndFlushesShared(t *testing.T) {
 	target := newRecorder()
-	h := New(target, nil)
+	h := mustNew(target, nil)
 	bg := context.Background()
 	ctx, end := NewScope(bg)
 	end()
@@ -154,7 +154,7 @@ func TestTriggerAfterScopeEndFlushesShared(t *testing.T) {
 
 func TestTriggerAsFirstRecordOfScope(t *testing.T) {
 	target := newRecorder()
-	h := New(target, nil)
+	h := mustNew(target, nil)
 	bg := context.Background()
 	mustHandle(t, h, bg, rec(slog.LevelDebug, "shared"))
 	ctx, end := NewScope(bg)
@@ -167,7 +167,7 @@ func TestTriggerAsFirstRecordOfScope(t *testing.T) {
 
 func TestMaxScopesFallsBackToShared(t *testing.T) {
 	target := newRecorder()
-	h := New(target, &Options{MaxScopes: 2})
+	h := mustNew(target, &Options{MaxScopes: 2})
 	bg := context.Background()
 	var ends []func()
 	defer func() {
@@ -210,7 +210,7 @@ func TestMaxScopesFallsBackToShared(t *testing.T) {
 
 func TestScopeCapacityAndMaxBytes(t *testing.T) {
 	target := newRecorder()
-	h := New(target, &Options{ScopeCapacity: 3, Capacity: 50})
+	h := mustNew(target, &Options{ScopeCapacity: 3, Capacity: 50})
 	ctx, end := NewScope(context.Background())
 	defer end()
 	for i := range 10 {
@@ -223,7 +223,7 @@ func TestScopeCapacityAndMaxBytes(t *testing.T) {
 
 	target = newRecorder()
 	big := strings.Repeat("z", 2000)
-	h = New(target, &Options{ScopeMaxBytes: 2 * (int(entrySize) + len(big) + 3)})
+	h = mustNew(target, &Options{ScopeMaxBytes: 2 * (int(entrySize) + len(big) + 3)})
 	ctx2, end2 := NewScope(context.Background())
 	defer end2()
 	for i := range 5 {
@@ -237,7 +237,7 @@ func TestScopeCapacityAndMaxBytes(t *testing.T) {
 
 func TestReusedScopeBufferStartsEmpty(t *testing.T) {
 	target := newRecorder()
-	h := New(target, &Options{MaxScopes: 1, PassThroughAfterTrigger: time.Hour, clock: newFakeClock()})
+	h := mustNew(target, &Options{MaxScopes: 1, PassThroughAfterTrigger: time.Hour, clock: newFakeClock()})
 	bg := context.Background()
 	for i := range 20 {
 		ctx, end := NewScope(bg)
@@ -266,7 +266,7 @@ func TestReusedScopeBufferStartsEmpty(t *testing.T) {
 
 func TestNestedScopeIsSeparate(t *testing.T) {
 	target := newRecorder()
-	h := New(target, nil)
+	h := mustNew(target, nil)
 	outer, endOuter := NewScope(context.Background())
 	defer endOuter()
 	inner, endInner := NewScope(outer)
@@ -281,7 +281,7 @@ func TestNestedScopeIsSeparate(t *testing.T) {
 
 func TestScopeServesEveryHandler(t *testing.T) {
 	t1, t2 := newRecorder(), newRecorder()
-	h1, h2 := New(t1, nil), New(t2, nil)
+	h1, h2 := mustNew(t1, nil), mustNew(t2, nil)
 	ctx, end := NewScope(context.Background())
 	mustHandle(t, h1, ctx, rec(slog.LevelDebug, "one"))
 	mustHandle(t, h2, ctx, rec(slog.LevelDebug, "two"))
@@ -301,7 +301,7 @@ func TestScopeServesEveryHandler(t *testing.T) {
 func TestScopePassThroughAfterTrigger(t *testing.T) {
 	clk := newFakeClock()
 	target := newRecorder()
-	h := New(target, &Options{PassThroughAfterTrigger: time.Minute, clock: clk})
+	h := mustNew(target, &Options{PassThroughAfterTrigger: time.Minute, clock: clk})
 	bg := context.Background()
 	a, endA := NewScope(bg)
 	defer endA()
@@ -324,7 +324,7 @@ func TestScopePassThroughAfterTrigger(t *testing.T) {
 func TestHTTPScopesEachRequest(t *testing.T) {
 	var out jsonLines
 	target := slogx.NewJSONHandler(&out, &slog.HandlerOptions{Level: slog.LevelDebug, ReplaceAttr: dropTime})
-	h := New(target, nil)
+	h := mustNew(target, nil)
 	l := slog.New(h)
 	app := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := slogx.NewContext(r.Context(), slog.String("path", r.URL.Path))
@@ -353,7 +353,7 @@ func TestHTTPScopesEachRequest(t *testing.T) {
 }
 
 func TestHTTPEndsScopeOnPanic(t *testing.T) {
-	h := New(newRecorder(), nil)
+	h := mustNew(newRecorder(), nil)
 	l := slog.New(h)
 	srv := HTTP(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
 		l.DebugContext(r.Context(), "about to panic")

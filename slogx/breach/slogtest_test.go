@@ -36,7 +36,7 @@ func TestSlogtestFlushEverything(t *testing.T) {
 	slogtest.Run(t,
 		func(*testing.T) slog.Handler {
 			buf.Reset()
-			return New(slogx.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}),
+			return mustNew(slogx.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}),
 				&Options{FlushLevel: slog.LevelDebug})
 		},
 		func(t *testing.T) map[string]any {
@@ -59,7 +59,7 @@ func TestSlogtestBuffered(t *testing.T) {
 	slogtest.Run(t,
 		func(*testing.T) slog.Handler {
 			buf.Reset()
-			h = New(slogx.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}),
+			h = mustNew(slogx.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}),
 				&Options{FlushLevel: slog.LevelError + 100})
 			return h
 		},
