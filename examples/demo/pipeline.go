@@ -59,12 +59,17 @@ func newPipeline(local io.Writer, vlURL string, withoutRedact bool) (*pipeline, 
 		redactStage,
 		// DEBUG waits in the request's scope; INFO goes straight through;
 		// an ERROR writes the request's lead-up, then itself.
+		// breach.Middleware would do; New keeps the handle for Stats.
 		func(next slog.Handler) slog.Handler {
-			p.breach = breach.New(next, &breach.Options{
+			h, err := breach.New(next, &breach.Options{
 				FlushLevel:       slog.LevelError,
 				PassThroughLevel: slog.LevelInfo,
 			})
-			return p.breach
+			if err != nil {
+				panic(err) // the options are constants: a bug, as Middleware treats it
+			}
+			p.breach = h
+			return h
 		},
 	)
 	p.logger = slog.New(p.handler)
