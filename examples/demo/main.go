@@ -116,7 +116,7 @@ func demo(ctx context.Context, c config, stdout io.Writer) error {
 	// the terminal; with VictoriaLogs it is a file, so that the report is
 	// not lost among a thousand lines.
 	var local syncBuffer
-	localOut := io.Writer(&local)
+	var localOut io.Writer
 	localWhere := "printed above"
 	vlURL := ""
 	if vl != nil {

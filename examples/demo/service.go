@@ -91,6 +91,12 @@ func (s *service) order(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprintf(w, `{"id":%q,"status":"shipped"}`, id)
 }
 
+type promotion struct{ percentOff int }
+
+// promotions has a bug: a promotion announced but not yet configured is a
+// nil placeholder.
+var promotions = map[string]*promotion{"SKU-PROMO-2026": nil}
+
 type cart struct {
 	Customer string `json:"customer"`
 	Items    []struct {
@@ -108,11 +114,10 @@ func (s *service) checkout(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.log.DebugContext(ctx, "checkout started", "customer", c.Customer, "items", len(c.Items))
-	var discounts map[string]int // a bug: never initialised
 	for _, it := range c.Items {
 		s.log.DebugContext(ctx, "pricing item", "sku", it.SKU, "qty", it.Qty)
-		if it.SKU == "SKU-PROMO-2026" {
-			discounts[it.SKU] += 10 // panics: the middleware answers 500
+		if p, ok := promotions[it.SKU]; ok {
+			_ = p.percentOff // panics on the placeholder: the middleware answers 500
 		}
 	}
 	s.log.InfoContext(ctx, "order placed", "customer", c.Customer, "items", len(c.Items))
