@@ -100,6 +100,9 @@ type HTTPOptions struct {
 //
 // HTTP can wrap a whole [http.ServeMux] and still log the matched pattern:
 // the mux records it on the request HTTP passes on.
+//
+// The id reaches a record through the context, which slogx's handlers
+// write; a handler written elsewhere sees it only through [ContextAttrs].
 func HTTP(next http.Handler, opts *HTTPOptions) http.Handler {
 	h := &httpHandler{next: next}
 	if opts != nil {
