@@ -3,16 +3,18 @@ package sink
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"go.slogx.dev/internal/ndjson"
 )
 
-// spill writes the batch in snd.raw (n records) to the fallback, preceded
-// by a summary line, and counts it as spilled.
-func (snd *sender) spill(n int, reason string) {
+// spill writes the records of the batch numbered in idx to the fallback,
+// preceded by a summary line, and counts them as spilled.
+func (snd *sender) spill(idx []int, reason string) {
 	s := snd.s
-	snd.copyToFallback(fmt.Sprintf("%d records could not be delivered (%s); they follow", n, reason), snd.lastReqErr)
+	n := len(idx)
+	snd.copyToFallback(fmt.Sprintf("%d records could not be delivered (%s); they follow", n, reason), snd.lastReqErr, idx)
 	err := fmt.Errorf("%s: %d records written to the fallback (%s)", s.cfg.Name, n, reason)
 	if snd.lastReqErr != nil {
 		err = fmt.Errorf("%w; last request error: %w", err, snd.lastReqErr)
@@ -21,13 +23,75 @@ func (snd *sender) spill(n int, reason string) {
 	s.spilled.Add(uint64(n))
 }
 
-// copyToFallback writes a summary line and the records in snd.raw to the
-// fallback. The summary is itself an NDJSON line, so the fallback stays
-// machine-readable.
-func (snd *sender) copyToFallback(summary string, cause error) {
+// copyToFallback writes a summary line and the records of the batch
+// numbered in idx, each as the Format renders it, to the fallback. The
+// summary is itself an NDJSON line, so the fallback stays machine-readable.
+func (snd *sender) copyToFallback(summary string, cause error, idx []int) {
 	s := snd.s
 	line := summaryLine(s.cfg.Name+": "+summary, cause)
-	s.writeFallback(line, snd.raw)
+	fb := snd.fb[:0]
+	for _, i := range idx {
+		fb = s.cfg.Format.AppendFallback(fb, snd.record(i))
+	}
+	s.writeFallback(line, fb)
+	if cap(fb) > 4<<20 {
+		fb = nil // one huge batch must not pin its memory
+	}
+	snd.fb = fb[:0]
+}
+
+// allRecords returns the numbers of the first n records of the batch.
+func (snd *sender) allRecords(n int) []int {
+	snd.order = snd.order[:0]
+	for i := range n {
+		snd.order = append(snd.order, i)
+	}
+	return snd.order
+}
+
+// reportDrops writes a summary line to the fallback when records were
+// dropped since the last one, at most once per DropReportInterval (the
+// first at once), so that drops are seen while they happen and not only
+// in Close's error. final reports whatever is left, at exit.
+func (snd *sender) reportDrops(now time.Time, final bool) {
+	s := snd.s
+	if !final && !snd.reportedAt.IsZero() && now.Sub(snd.reportedAt) < s.cfg.DropReportInterval {
+		return
+	}
+	full, large, re := s.dropFull.Load(), s.dropTooLarge.Load(), s.dropReentrant.Load()
+	dFull, dLarge, dRe := full-snd.dropsSeen[0], large-snd.dropsSeen[1], re-snd.dropsSeen[2]
+	total := dFull + dLarge + dRe
+	if total == 0 {
+		return
+	}
+	since := snd.reportedAt
+	if since.IsZero() {
+		since = snd.started
+	}
+	var reasons []string
+	for _, r := range []struct {
+		n    uint64
+		what string
+	}{{dFull, "queue full"}, {dLarge, "too large"}, {dRe, "logged by the fallback writer into itself"}} {
+		switch {
+		case r.n == 0:
+		case r.n == total:
+			reasons = append(reasons, r.what)
+		default:
+			reasons = append(reasons, strconv.FormatUint(r.n, 10)+" "+r.what)
+		}
+	}
+	msg := fmt.Sprintf("%s: dropped %d records in the last %s: %s", s.cfg.Name, total,
+		roundForHumans(now.Sub(since)), strings.Join(reasons, ", "))
+	s.writeFallback(summaryLine(msg, nil), nil)
+	snd.dropsSeen = [3]uint64{full, large, re}
+	snd.reportedAt = now
+	s.dropReports.Add(1)
+}
+
+// roundForHumans shows d to a tenth of a second, in seconds.
+func roundForHumans(d time.Duration) string {
+	return strconv.FormatFloat(d.Round(100*time.Millisecond).Seconds(), 'f', -1, 64) + " s"
 }
 
 func summaryLine(msg string, lastErr error) []byte {
@@ -48,9 +112,24 @@ func summaryLine(msg string, lastErr error) []byte {
 // writeFallback writes head and body to the fallback under its lock. A
 // failing fallback is recorded as the last error: there is nowhere else to
 // put the records.
-func (s *Sink) writeFallback(head, body []byte) {
+//
+// The Fallback writer may log through this sink's own handler. Before
+// Close such a record is queued like any other (it never waits for room:
+// see mayWait); after Close it would come back here on the same goroutine,
+// which holds the lock. writeFallback then reports false and writes
+// nothing, and the caller drops the record and counts it: a fallback that
+// logs on every write would otherwise recurse without end.
+func (s *Sink) writeFallback(head, body []byte) bool {
+	id := goid()
+	if s.fbOwner.Load() == id {
+		return false
+	}
 	s.fbMu.Lock()
-	defer s.fbMu.Unlock()
+	s.fbOwner.Store(id)
+	defer func() {
+		s.fbOwner.Store(0)
+		s.fbMu.Unlock()
+	}()
 	var err error
 	if len(head) > 0 {
 		_, err = s.cfg.Fallback.Write(head)
@@ -61,4 +140,5 @@ func (s *Sink) writeFallback(head, body []byte) {
 	if err != nil {
 		s.setLastError(fmt.Errorf("%s: writing to the fallback: %w (%s bytes lost)", s.cfg.Name, err, strconv.Itoa(len(body))))
 	}
+	return true
 }

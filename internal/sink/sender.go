@@ -1,8 +1,13 @@
 package sink
 
 import (
+	"fmt"
 	"runtime"
 	"time"
+
+	"github.com/valyala/fasthttp"
+
+	"go.slogx.dev/internal/wire"
 )
 
 // sender is the state of the one goroutine that batches and sends. Nothing
@@ -10,7 +15,17 @@ import (
 type sender struct {
 	s          *Sink
 	pending    []*[]byte // drained from the ring, not yet in a batch
-	raw        []byte    // the batch body before compression
+	views      [][]byte  // scratch: records as the Format sees them
+	recs       []byte    // the records of the batch being delivered, back to back
+	ends       []int     // where each of them ends in recs
+	order      []int     // record numbers, rearranged as parts of the batch are resent
+	parts      []part    // parts of the batch still to send (a stack)
+	raw        []byte    // a request body before compression
+	fb         []byte    // scratch: records rendered for the fallback
+	which      []int     // scratch: record numbers refused within a delivered part
+	verdict    wire.Verdict
+	refused    error        // a 401 or 403: nothing more is sent
+	reported   map[int]bool // statuses whose rejection was reported in full
 	comp       *compressor
 	endpoints  []*endpoint
 	next       int // endpoint to try first for the next batch (round robin)
@@ -20,6 +35,12 @@ type sender struct {
 	taken      uint64
 	waiters    []flushWaiter
 	poll       *time.Timer // re-checks waiters whose records are still being pushed
+	req        fasthttp.Request
+	resp       fasthttp.Response
+
+	started    time.Time
+	reportedAt time.Time // when drops were last reported; zero if never
+	dropsSeen  [3]uint64 // drops counted then: queue full, too large, reentrant
 }
 
 func newSender(s *Sink) (*sender, error) {
@@ -28,16 +49,22 @@ func newSender(s *Sink) (*sender, error) {
 		return nil, err
 	}
 	snd := &sender{
-		s:       s,
-		pending: make([]*[]byte, 0, s.cfg.BatchSize),
-		comp:    comp,
-		timer:   time.NewTimer(time.Hour),
-		poll:    time.NewTimer(time.Hour),
+		s:        s,
+		pending:  make([]*[]byte, 0, s.cfg.BatchSize),
+		comp:     comp,
+		timer:    time.NewTimer(time.Hour),
+		poll:     time.NewTimer(time.Hour),
+		started:  time.Now(),
+		reported: map[int]bool{},
 	}
 	snd.timer.Stop()
 	snd.poll.Stop()
 	for _, e := range s.cfg.Endpoints {
-		snd.endpoints = append(snd.endpoints, &endpoint{url: e})
+		t, err := parseTarget(e)
+		if err != nil {
+			return nil, fmt.Errorf("endpoint %w", URLError(e, err))
+		}
+		snd.endpoints = append(snd.endpoints, &endpoint{url: e, target: t})
 	}
 	return snd, nil
 }
@@ -53,9 +80,14 @@ func (snd *sender) run() {
 	s := snd.s
 	defer close(s.done)
 	defer snd.comp.close()
+	defer snd.closeConns()
 	defer snd.releaseWaiters(true)
 	tick := time.NewTicker(s.cfg.FlushInterval)
 	defer tick.Stop()
+	// Drops are looked for at least every second, and reported at most once
+	// per DropReportInterval.
+	report := time.NewTicker(min(s.cfg.DropReportInterval, time.Second))
+	defer report.Stop()
 	for {
 		force := false
 		var poll <-chan time.Time
@@ -78,10 +110,13 @@ func (snd *sender) run() {
 			mark := snd.taken + uint64(len(snd.pending)) + uint64(s.ring.Len())
 			snd.waiters = append(snd.waiters, flushWaiter{mark: mark, ch: ch})
 		case <-poll:
+		case <-report.C:
 		case <-s.closeCh:
 			snd.shutdown()
+			snd.reportDrops(time.Now(), true)
 			return
 		}
+		snd.reportDrops(time.Now(), false)
 		if poll != nil {
 			snd.poll.Stop()
 		}
@@ -123,15 +158,18 @@ func (snd *sender) sendOne(force bool) bool {
 	if len(snd.pending) == 0 {
 		return false
 	}
-	// How many pending records fit in one batch: at least one, whatever its
-	// size.
-	k, size := 0, 0
+	// How many pending records make one batch, framing included, within
+	// the format's limits: at least one, whatever its size.
+	views := snd.views[:0]
 	for _, b := range snd.pending {
-		if k > 0 && size+len(*b) > s.cfg.MaxBatchBytes {
-			break
-		}
+		views = append(views, *b)
+	}
+	k := s.cfg.Format.Take(views, s.cfg.MaxBatchBytes, s.cfg.BatchSize)
+	clear(views)
+	snd.views = views[:0]
+	size := 0
+	for _, b := range snd.pending[:k] {
 		size += len(*b)
-		k++
 	}
 	full := k == s.cfg.BatchSize || k < len(snd.pending) || size >= s.cfg.MaxBatchBytes
 	if !force && !full {
@@ -142,14 +180,15 @@ func (snd *sender) sendOne(force bool) bool {
 	return true
 }
 
-// build copies the first k pending records into snd.raw and gives their
-// buffers and their room in the queue back.
+// build copies the first k pending records into snd.recs (their ends in
+// snd.ends) and gives their buffers and their room in the queue back.
 func (snd *sender) build(k int) {
 	s := snd.s
-	raw := snd.raw[:0]
+	recs, ends := snd.recs[:0], snd.ends[:0]
 	var release uint64
 	for i, b := range snd.pending[:k] {
-		raw = append(raw, *b...)
+		recs = append(recs, *b...)
+		ends = append(ends, len(recs))
 		release += resDelta(cap(*b))
 		putRec(b)
 		snd.pending[i] = nil
@@ -157,11 +196,54 @@ func (snd *sender) build(k int) {
 	n := copy(snd.pending, snd.pending[k:])
 	clear(snd.pending[n:])
 	snd.pending = snd.pending[:n]
-	snd.raw = raw
+	snd.recs, snd.ends = recs, ends
 	snd.taken += uint64(k)
 	s.taken.Store(snd.taken) // before the word is lowered: see Stats
 	s.res.sub(release)
-	s.room.broadcast() // room for blocked producers
+	if s.stalled.Load() {
+		s.stalled.Store(false)
+	}
+	s.room.broadcast() // room for waiting producers
+}
+
+// record returns the i-th record of the batch built last.
+func (snd *sender) record(i int) []byte {
+	start := 0
+	if i > 0 {
+		start = snd.ends[i-1]
+	}
+	return snd.recs[start:snd.ends[i]]
+}
+
+// noteFailure records a failed request: once every endpoint has failed
+// since its last success, producers stop waiting for room (Backpressure).
+func (snd *sender) noteFailure() {
+	for _, e := range snd.endpoints {
+		if e.fails == 0 {
+			return
+		}
+	}
+	if !snd.s.failing.Load() {
+		snd.s.failing.Store(true)
+		snd.s.room.broadcast() // waiting producers drop now
+	}
+}
+
+// noteSuccess records a delivered batch: producers may wait for room again.
+func (snd *sender) noteSuccess() {
+	s := snd.s
+	if s.failing.Load() {
+		s.failing.Store(false)
+	}
+	if s.stalled.Load() {
+		s.stalled.Store(false)
+	}
+}
+
+func (snd *sender) closeConns() {
+	for _, e := range snd.endpoints {
+		snd.closeConn(e)
+	}
 }
 
 // shutdown runs after Close: it sends everything queued until the close
@@ -205,6 +287,6 @@ func (snd *sender) spillRest() {
 		}
 		n := len(snd.pending)
 		snd.build(n)
-		snd.spill(n, "close timeout "+s.cfg.CloseTimeout.String()+" passed")
+		snd.spill(snd.allRecords(n), "close timeout "+s.cfg.CloseTimeout.String()+" passed")
 	}
 }

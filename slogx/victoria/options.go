@@ -13,8 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/valyala/fasthttp"
-
+	"go.slogx.dev/internal/shipper"
 	"go.slogx.dev/internal/sink"
 )
 
@@ -90,13 +89,14 @@ type Options struct {
 	// as it is. A longer one is shortened and marked: see [TruncatedKey].
 	//
 	// Default: 256 KiB, VictoriaLogs' -insert.maxLineSizeBytes, above which
-	// the server drops a line with only a warning in its own log. Set it to
-	// match the server's flag if that was changed. Minimum 1 KiB.
+	// the server drops a line with only a warning in its own log, or
+	// QueueBytes if that is set and smaller. Set it to match the server's
+	// flag if that was changed. Minimum 1 KiB.
 	MaxLineBytes int
 
 	// BatchSize is the most records per request.
 	//
-	// Default: 1000. Large enough that per-request costs (headers, a round
+	// Default: 1000, or QueueSize if that is set and smaller. Large enough that per-request costs (headers, a round
 	// trip, the server's per-request work) are noise, small enough that a
 	// failed request resends little. A batch is sent when it is full, when
 	// MaxBatchBytes is reached, or after FlushInterval.
@@ -106,7 +106,8 @@ type Options struct {
 	// record larger than this is sent alone.
 	//
 	// Default: 1 MiB, which compresses to about 100 KiB: quick to send and
-	// to retry, and far below any proxy's body limit.
+	// to retry, and far below any proxy's body limit. QueueBytes, if set
+	// and smaller, instead.
 	MaxBatchBytes int
 
 	// FlushInterval is the longest a record waits in a partial batch.
@@ -123,17 +124,28 @@ type Options struct {
 	// Defaults: 100,000 records, as the Python victorialogs-handler,
 	// enough for a minute and a half at over a thousand records a second
 	// when the server is away; and 64 MiB, so that big records cannot make
-	// that queue use unbounded memory. Maximum 4,194,304 records and 64 GiB.
+	// that queue use unbounded memory. A larger BatchSize, MaxBatchBytes or
+	// MaxLineBytes raises them to match. Maximum 4,194,304 records and
+	// 64 GiB.
 	QueueSize  int
 	QueueBytes int
 
 	// Overflow decides what a log call does when the queue is full.
-	// Default: [DropNewest], which never waits.
+	// Default: [Backpressure]: wait for room while VictoriaLogs takes
+	// batches, so that a burst is stored rather than dropped; never wait
+	// while it is away.
 	Overflow Overflow
 
-	// BlockTimeout bounds the wait with Overflow [Block]. Default: 100 ms,
-	// long enough to ride out a burst, short enough that a dead server
-	// cannot stall the program for long.
+	// BlockTimeout is the longest one log call waits for room in a full
+	// queue, with Overflow [Backpressure] or [Block].
+	//
+	// Default with Backpressure: 1 s. A healthy server makes room a batch
+	// at a time, every few milliseconds, so a wait that long means a
+	// request hangs; the call then drops its record, and later calls drop
+	// at once, without waiting, until a request succeeds again. Default
+	// with Block: 100 ms, since Block waits on every call while the server
+	// is away: long enough to ride out a burst, short enough that a dead
+	// server cannot stall the program for long.
 	BlockTimeout time.Duration
 
 	// Compression compresses request bodies. Default: [Zstd].
@@ -148,6 +160,13 @@ type Options struct {
 	RequestTimeout time.Duration
 
 	// Retry is the retry policy for failed requests.
+	//
+	// Defaults: MinBackoff 100 ms and MaxBackoff 5 s. A blip costs a tenth
+	// of a second; a restarted server is found within five seconds of
+	// coming back. If only MaxBackoff is set, and below 100 ms, MinBackoff
+	// defaults to it. Budget 1 minute, as OpenTelemetry's exporters. Longer
+	// outages are not blips: rather than hold the oldest batch while the
+	// queue behind it fills, it goes where an operator will find it.
 	Retry RetryPolicy
 
 	// Fallback receives, as NDJSON, the records that could not be
@@ -168,52 +187,44 @@ type Options struct {
 }
 
 // RetryPolicy is the retry policy for failed requests. Network errors
-// (refused, reset, timeout), 408, 429 and 5xx answers are retried; other
-// answers mean the server rejected the batch.
-type RetryPolicy struct {
-	// MinBackoff is the wait after a node's first failure; it doubles with
-	// each further failure up to MaxBackoff, less a random jitter of up to
-	// half, so that many clients do not retry in step. A Retry-After header
-	// on a 429 or 503 replaces the backoff: the node is not tried again
-	// before it says.
-	//
-	// Defaults: 100 ms and 5 s. A blip costs a tenth of a second; a
-	// restarted server is found within five seconds of coming back.
-	MinBackoff, MaxBackoff time.Duration
-
-	// Budget is how long one batch is retried, from its first attempt,
-	// before it is written to Fallback.
-	//
-	// Default: 1 minute, as OpenTelemetry's exporters. Longer outages are
-	// not blips: rather than hold the oldest batch while the queue behind it
-	// fills, it goes where an operator will find it.
-	Budget time.Duration
-}
+// (refused, reset, timeout), 408, 429 and 5xx answers are retried; a 413
+// splits the batch in halves; other answers mean the server rejected the
+// batch. See [Options].Retry for the defaults.
+type RetryPolicy = shipper.RetryPolicy
 
 // Compression selects how request bodies are compressed.
-type Compression int
+type Compression = shipper.Compression
 
 const (
 	// Zstd compresses at zstd's fastest level: NDJSON logs shrink about
 	// tenfold for less CPU than gzip. It is the default.
-	Zstd Compression = iota
+	Zstd = shipper.Zstd
 	// Gzip compresses at gzip's fastest level, for proxies that do not
 	// pass zstd through.
-	Gzip
+	Gzip = shipper.Gzip
 	// NoCompression sends bodies as they are; on a local network it saves
 	// the client and the server some CPU.
-	NoCompression
+	NoCompression = shipper.NoCompression
 )
 
 // Overflow selects what a log call does when the queue is full.
-type Overflow int
+type Overflow = shipper.Overflow
 
 const (
-	// DropNewest drops the record and counts it in [Stats].Dropped.QueueFull.
-	// It is the default: a log call never waits.
-	DropNewest Overflow = iota
-	// Block waits up to BlockTimeout for room, then drops and counts.
-	Block
+	// Backpressure is the default. While VictoriaLogs takes batches, a log
+	// call that finds the queue full waits for room, so that a burst is
+	// absorbed at the server's pace and stored, not dropped. While every
+	// node is failing, a log call never waits: the record is dropped at
+	// once and counted in [Stats].Dropped.QueueFull. A call waits at most
+	// BlockTimeout (1 s by default); a wait that long means a request
+	// hangs, and later calls drop at once until one succeeds again.
+	Backpressure = shipper.Backpressure
+	// DropNewest drops the record and counts it in [Stats].Dropped.QueueFull:
+	// a log call never waits.
+	DropNewest = shipper.DropNewest
+	// Block waits up to BlockTimeout for room whatever the server's state,
+	// then drops and counts.
+	Block = shipper.Block
 )
 
 const (
@@ -222,9 +233,6 @@ const (
 	minMaxLineBytes     = 1 << 10
 	insertPath          = "/insert/jsonline"
 )
-
-// reservedHeaders are set by the handler and the sender.
-var reservedHeaders = []string{"Content-Type", "Content-Encoding", "Content-Length", "Host", "Transfer-Encoding"}
 
 // config is what New derives from Options.
 type config struct {
@@ -287,30 +295,32 @@ func (o *Options) config() (config, error) {
 
 	var endpoints []string
 	for _, b := range bases {
+		// A URL is shown only redacted: it may carry a password or token.
+		shown := sink.RedactURL(b)
 		u, err := url.Parse(b)
 		if err != nil {
-			bad("URL %q: %v", b, err)
+			bad("URL %w", sink.URLError(b, err))
 			continue
 		}
 		if u.Scheme != "http" && u.Scheme != "https" {
-			bad("URL %q: scheme must be http or https", b)
+			bad("URL %q: scheme must be http or https", shown)
 			continue
 		}
 		if u.Host == "" {
-			bad("URL %q: no host", b)
+			bad("URL %q: no host", shown)
 			continue
 		}
 		if u.RawQuery != "" || u.Fragment != "" {
-			bad("URL %q: must have no query or fragment; use StreamFields, ExtraFields, IgnoreFields", b)
+			bad("URL %q: must have no query or fragment; use StreamFields, ExtraFields, IgnoreFields", shown)
 			continue
 		}
 		if u.User != nil {
 			p, _ := u.User.Password()
 			switch {
 			case o.BearerToken != "":
-				bad("URL %q has user info and BearerToken is set; choose one", b)
+				bad("URL %q has user info and BearerToken is set; choose one", shown)
 			case username != "" && (username != u.User.Username() || password != p):
-				bad("URL %q has user info that differs from Username/Password", b)
+				bad("URL %q has user info that differs from Username/Password", shown)
 			default:
 				username, password = u.User.Username(), p
 			}
@@ -323,78 +333,59 @@ func (o *Options) config() (config, error) {
 		u.RawPath = ""
 		u.RawQuery = query.Encode()
 		if slices.Contains(endpoints, u.String()) {
-			bad("URL %q is listed twice", b)
+			bad("URL %q is listed twice", shown)
 			continue
 		}
 		endpoints = append(endpoints, u.String())
 	}
 
 	// Every request carries the same headers; they are rendered once.
-	var hdr [][2]string
+	// Credentials must never show in an error, Stats or the fallback, even
+	// if a server or proxy echoes them in an answer.
+	var hdr shipper.Headers
 	if o.AccountID != 0 || o.ProjectID != 0 {
-		hdr = append(hdr,
-			[2]string{"AccountID", strconv.FormatUint(uint64(o.AccountID), 10)},
-			[2]string{"ProjectID", strconv.FormatUint(uint64(o.ProjectID), 10)})
+		hdr.Own("AccountID", strconv.FormatUint(uint64(o.AccountID), 10), "")
+		hdr.Own("ProjectID", strconv.FormatUint(uint64(o.ProjectID), 10), "")
 	}
 	authSet := false
 	switch {
 	case username != "":
-		hdr = append(hdr, [2]string{"Authorization", "Basic " + base64.StdEncoding.EncodeToString([]byte(username+":"+password))})
+		basic := base64.StdEncoding.EncodeToString([]byte(username + ":" + password))
+		hdr.Own("Authorization", "Basic "+basic, basic) // base64 of user:password is no disguise
+		hdr.Secret(password)
 		authSet = true
 	case o.BearerToken != "":
-		hdr = append(hdr, [2]string{"Authorization", "Bearer " + o.BearerToken})
+		hdr.Own("Authorization", "Bearer "+o.BearerToken, o.BearerToken)
 		authSet = true
 	}
-	hkeys := make([]string, 0, len(o.Headers))
-	for k := range o.Headers {
-		hkeys = append(hkeys, k)
-	}
-	slices.Sort(hkeys)
-	for _, k := range hkeys {
-		v := o.Headers[k]
+	hdr.User(o.Headers, func(k string) string {
 		switch {
-		case !validHeaderName(k):
-			bad("Headers: %q is not a valid header name", k)
-		case strings.ContainsAny(v, "\r\n\x00"):
-			bad("Headers: the value of %q contains a line break or NUL", k)
-		case slices.ContainsFunc(reservedHeaders, func(r string) bool { return strings.EqualFold(r, k) }):
-			bad("Headers: %q is set by the handler", k)
 		case authSet && strings.EqualFold(k, "Authorization"):
-			bad("Headers: Authorization conflicts with Username or BearerToken")
+			return "Authorization conflicts with Username or BearerToken"
 		case strings.EqualFold(k, "AccountID") || strings.EqualFold(k, "ProjectID"):
-			bad("Headers: use the AccountID and ProjectID options instead of %q", k)
-		default:
-			hdr = append(hdr, [2]string{k, v})
+			return fmt.Sprintf("use the AccountID and ProjectID options instead of %q", k)
 		}
-	}
+		return ""
+	})
+	errs = append(errs, hdr.Err()...)
 
 	maxLine := o.MaxLineBytes
 	switch {
+	case maxLine == 0 && o.QueueBytes > 0:
+		maxLine = max(min(defaultMaxLineBytes, o.QueueBytes), minMaxLineBytes)
 	case maxLine == 0:
 		maxLine = defaultMaxLineBytes
 	case maxLine < minMaxLineBytes:
 		bad("MaxLineBytes is %d; it must be at least %d", maxLine, minMaxLineBytes)
 	}
 
-	var comp sink.Compression
-	switch o.Compression {
-	case Zstd:
-		comp = sink.Zstd
-	case Gzip:
-		comp = sink.Gzip
-	case NoCompression:
-		comp = sink.None
-	default:
-		bad("unknown Compression %d", int(o.Compression))
+	comp, err := shipper.SinkCompression(o.Compression, shipper.Zstd)
+	if err != nil {
+		errs = append(errs, err)
 	}
-	var overflow sink.Overflow
-	switch o.Overflow {
-	case DropNewest:
-		overflow = sink.DropNewest
-	case Block:
-		overflow = sink.Block
-	default:
-		bad("unknown Overflow %d", int(o.Overflow))
+	overflow, err := shipper.SinkOverflow(o.Overflow)
+	if err != nil {
+		errs = append(errs, err)
 	}
 
 	cfg := config{
@@ -412,44 +403,19 @@ func (o *Options) config() (config, error) {
 			BlockTimeout:   o.BlockTimeout,
 			Compression:    comp,
 			RequestTimeout: o.RequestTimeout,
-			Retry: sink.Retry{
-				MinBackoff: o.Retry.MinBackoff,
-				MaxBackoff: o.Retry.MaxBackoff,
-				Budget:     o.Retry.Budget,
-			},
-			TLSConfig:    o.TLSConfig,
-			Fallback:     o.Fallback,
-			CloseTimeout: o.CloseTimeout,
+			Retry:          o.Retry.Sink(shipper.RetryPolicy{}), // the sink's defaults are victoria's
+			TLSConfig:      o.TLSConfig,
+			Fallback:       o.Fallback,
+			CloseTimeout:   o.CloseTimeout,
+			Secrets:        hdr.Secrets(),
+			Prepare:        hdr.Prepare(),
 		},
-	}
-	if len(hdr) > 0 {
-		cfg.sink.Prepare = func(req *fasthttp.Request, _ string) {
-			for _, kv := range hdr {
-				req.Header.Set(kv[0], kv[1])
-			}
-		}
 	}
 	if q := o.QueueBytes; q > 0 && maxLine > q {
 		bad("MaxLineBytes %d is larger than QueueBytes %d", maxLine, q)
 	} else if q == 0 && maxLine > sink.DefaultQueueBytes {
-		bad("MaxLineBytes %d is larger than the default QueueBytes %d", maxLine, sink.DefaultQueueBytes)
+		// The default follows what was set: room for the longest line.
+		cfg.sink.QueueBytes = min(maxLine, sink.MaxQueueBytes)
 	}
 	return cfg, errors.Join(errs...)
-}
-
-// validHeaderName reports whether s is an RFC 9110 token.
-func validHeaderName(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
-		default:
-			return false
-		}
-	}
-	return true
 }
