@@ -167,7 +167,7 @@ func demo(ctx context.Context, c config, stdout io.Writer) error {
 	}
 	r.printf("\n== slogx demo: %d requests in %v, %d failed with 5xx, %d health checks (skipped by the middleware)\n",
 		len(results), elapsed.Round(time.Millisecond), len(failed), health)
-	r.printf("   slog.Logger → Stack → redact → breach (scope per request) → Fanout(JSON%s)\n\n", map[bool]string{true: ", victoria", false: ""}[vl != nil])
+	r.printf("   slog.Logger → Stack → redact → breach (scope per request) → Fanout(JSON%s)\n\n", map[bool]string{true: ", victoria, remote", false: ""}[vl != nil])
 	r.check(len(failed) > 0, "no request failed: the lead-up cannot be shown")
 
 	localRows, err := parseLocal(local.Bytes())
@@ -187,9 +187,20 @@ func demo(ctx context.Context, c config, stdout io.Writer) error {
 		sinks = append(sinks, s)
 		r.check(want == len(localRows), "victoria delivered %d records, the local handler wrote %d", want, len(localRows))
 		r.checkSink(s, len(localRows))
+
+		want = int(p.remote.Stats().Delivered)
+		rows, err = vl.waitRows(ctx, `sink:=remote`, want, 30*time.Second)
+		if err != nil {
+			return err
+		}
+		s = sinkRows{name: "remote", where: "rows in VictoriaLogs via its Loki push API (sink:=remote)", rows: rows}
+		sinks = append(sinks, s)
+		r.check(want == len(localRows), "remote delivered %d records, the local handler wrote %d", want, len(localRows))
+		r.checkSink(s, len(localRows))
 	}
 
-	last := sinks[len(sinks)-1]
+	// victoria's rows when there is a server, else the local lines.
+	primary := sinks[min(1, len(sinks)-1)]
 	// An order lookup shows the most: DEBUG steps, a token masked in its
 	// URL, the upstream error, the access record.
 	shown := failed[0]
@@ -199,7 +210,7 @@ func demo(ctx context.Context, c config, stdout io.Writer) error {
 			break
 		}
 	}
-	r.checkLeadUp(last.rows, shown)
+	r.checkLeadUp(primary, shown)
 	for _, s := range sinks {
 		r.checkScopes(s.rows, results)
 	}
@@ -216,6 +227,9 @@ func demo(ctx context.Context, c config, stdout io.Writer) error {
 		v := p.victoria.Stats()
 		r.check(v.Accepted == v.Delivered && v.Dropped.Total() == 0 && v.Spilled == 0,
 			"victoria: accepted %d, delivered %d, dropped %d, spilled %d", v.Accepted, v.Delivered, v.Dropped.Total(), v.Spilled)
+		rs := p.remote.Stats()
+		r.check(rs.Accepted == rs.Delivered && rs.Dropped.Total() == 0 && rs.Spilled == 0,
+			"remote: accepted %d, delivered %d, dropped %d, spilled %d", rs.Accepted, rs.Delivered, rs.Dropped.Total(), rs.Spilled)
 	}
 
 	if vl != nil {

@@ -9,6 +9,7 @@ import (
 	"go.slogx.dev/slogx"
 	"go.slogx.dev/slogx/breach"
 	"go.slogx.dev/slogx/redact"
+	"go.slogx.dev/slogx/remote"
 	"go.slogx.dev/slogx/victoria"
 )
 
@@ -19,14 +20,15 @@ type pipeline struct {
 	handler  slog.Handler // Flush and Close reach every stage
 	breach   *breach.Handler
 	victoria *victoria.Handler // nil with -sink=stdout
+	remote   *remote.Handler   // nil with -sink=stdout
 }
 
 // newPipeline builds
 //
-//	slog.Logger → Stack → redact → breach → Fanout(JSON to local, victoria)
+//	slog.Logger → Stack → redact → breach → Fanout(JSON to local, victoria, remote)
 //
 // local gets the JSON lines a service prints to stdout; vlURL is the
-// VictoriaLogs to ship to ("" for none).
+// VictoriaLogs both sinks ship to ("" for neither).
 // Without redact (only the tests ask) the secrets reach the sinks, and the
 // report must say so.
 func newPipeline(local io.Writer, vlURL string, withoutRedact bool) (*pipeline, error) {
@@ -46,7 +48,24 @@ func newPipeline(local io.Writer, vlURL string, withoutRedact bool) (*pipeline, 
 			return nil, err
 		}
 		p.victoria = v
-		sinks = append(sinks, v)
+		// The same records to a log service in one of its own wire
+		// formats: here Loki's push API, which VictoriaLogs also speaks.
+		// VL-Extra-Fields tags its rows, so that the report can count each
+		// sink's apart.
+		r, err := remote.New(remote.Options{
+			Endpoint: vlURL + "/insert/loki/api/v1/push?_msg_field=msg",
+			Format:   remote.Loki,
+			Labels:   []string{"service"},
+			Service:  "checkout",
+			Headers:  map[string]string{"VL-Extra-Fields": "sink=remote"},
+			Level:    slog.LevelDebug,
+		})
+		if err != nil {
+			v.Close()
+			return nil, err
+		}
+		p.remote = r
+		sinks = append(sinks, v, r)
 	}
 	redactStage := redact.Middleware(nil)
 	if withoutRedact {
@@ -85,6 +104,11 @@ func (p *pipeline) stats() []string {
 		v := p.victoria.Stats()
 		lines = append(lines, fmt.Sprintf("victoria  accepted %d, delivered %d in %d batches, retried %d, dropped %d, spilled %d, queued %d, last error %v",
 			v.Accepted, v.Delivered, v.Batches, v.Retried, v.Dropped.Total(), v.Spilled, v.Queued, v.LastError))
+	}
+	if p.remote != nil {
+		r := p.remote.Stats()
+		lines = append(lines, fmt.Sprintf("remote    accepted %d, delivered %d in %d batches (%d bytes gzipped to %d), retried %d, dropped %d, spilled %d, last error %v",
+			r.Accepted, r.Delivered, r.Batches, r.Bytes, r.WireBytes, r.Retried, r.Dropped.Total(), r.Spilled, r.LastError))
 	}
 	return lines
 }

@@ -98,7 +98,7 @@ func leadUp(rows []map[string]string, requestID string) []map[string]string {
 // The keys every row has, or that say little in a one-line summary.
 var quiet = map[string]bool{
 	"_msg": true, "_time": true, "_stream": true, "_stream_id": true, "level": true, "request_id": true,
-	"sink": true, "service": true, "stack": true, "remote_addr": true, "user_agent": true, "duration": true,
+	"sink": true, "service": true, "service_name": true, "time": true, "stack": true, "remote_addr": true, "user_agent": true, "duration": true,
 }
 
 // summary prints a row on one line: time, level, message, then its other
@@ -132,11 +132,11 @@ func (r *report) checkSink(s sinkRows, want int) {
 	r.printf("  %-9s %5d records  %s%s\n", s.name, len(s.rows), s.where, mark(ok))
 }
 
-// checkLeadUp prints the lead-up of a failed request from rows and checks
+// checkLeadUp prints the lead-up of a failed request from a sink's rows and checks
 // that it is complete and in order.
-func (r *report) checkLeadUp(rows []map[string]string, f result) {
-	lead := leadUp(rows, f.requestID)
-	r.printf("\nLead-up of failed request %s (%s %s → %d), as stored, in order:\n", f.requestID, f.method, f.path, f.status)
+func (r *report) checkLeadUp(s sinkRows, f result) {
+	lead := leadUp(s.rows, f.requestID)
+	r.printf("\nLead-up of failed request %s (%s %s → %d), as %s stored it, in order:\n", f.requestID, f.method, f.path, f.status, s.name)
 	for _, row := range lead {
 		r.printf("  %s\n", summary(row))
 	}
