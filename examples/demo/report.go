@@ -101,6 +101,9 @@ var quiet = map[string]bool{
 	"sink": true, "service": true, "service_name": true, "time": true, "stack": true, "remote_addr": true, "user_agent": true, "duration": true,
 }
 
+// The keys the service logs durations under.
+var durationKeys = map[string]bool{"elapsed": true, "timeout": true, "duration": true}
+
 // summary prints a row on one line: time, level, message, then its other
 // fields, cut to fit a terminal.
 func summary(row map[string]string) string {
@@ -111,9 +114,17 @@ func summary(row map[string]string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %-5s %-22s", t, row["level"], row["_msg"])
 	for _, k := range slices.Sorted(maps.Keys(row)) {
-		if !quiet[k] {
-			fmt.Fprintf(&b, " %s=%s", k, row[k])
+		if quiet[k] {
+			continue
 		}
+		v := row[k]
+		// slog writes durations as nanoseconds; a person reads 4.18ms.
+		if durationKeys[k] {
+			if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+				v = time.Duration(n).String()
+			}
+		}
+		fmt.Fprintf(&b, " %s=%s", k, v)
 	}
 	if _, ok := row["stack"]; ok {
 		first, _, _ := strings.Cut(row["stack"], "\n")
