@@ -232,26 +232,26 @@ func demo(ctx context.Context, c config, stdout io.Writer) error {
 			"remote: accepted %d, delivered %d, dropped %d, spilled %d", rs.Accepted, rs.Delivered, rs.Dropped.Total(), rs.Spilled)
 	}
 
-	if vl != nil {
-		r.printf("\nVictoriaLogs UI: %s/select/vmui", vl.url)
-		if c.keep && len(r.failures) == 0 {
-			r.printf("  (running until Ctrl-C; try the query: request_id:=%s)\n", shown.requestID)
-		} else {
-			r.printf("  (stopped; run `make demo ARGS=-keep` to keep it up)\n")
-		}
-	}
 	if len(r.failures) > 0 {
 		r.printf("\nFAIL\n")
 		for _, f := range r.failures {
 			r.printf("  - %s\n", f)
 		}
-		return fmt.Errorf("demo: %d checks failed", len(r.failures))
+	} else {
+		r.printf("\nPASS: every record stored, the failed request's lead-up in order, no secret stored\n")
 	}
-	r.printf("\nPASS: every record stored, the failed request's lead-up in order, no secret stored\n")
-	if vl != nil && c.keep {
-		<-ctx.Done()
+	if vl == nil {
+		return r.err()
 	}
-	return nil
+	r.printf("\nVictoriaLogs UI: %s/select/vmui", vl.url)
+	if !c.keep {
+		r.printf("  (stopped now; run `make demo ARGS=-keep` to keep it up)\n")
+		return r.err()
+	}
+	// Kept even after a failure: that is when a look is most needed.
+	r.printf("\n  running until Ctrl-C; try the query  request_id:=%s\n", shown.requestID)
+	<-ctx.Done()
+	return r.err()
 }
 
 func discardLog() *log.Logger { return log.New(io.Discard, "", 0) }

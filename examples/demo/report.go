@@ -209,6 +209,14 @@ func (r *report) checkSecrets(sinks []sinkRows) {
 	}
 }
 
+// err is the demo's verdict: nil if every check held.
+func (r *report) err() error {
+	if len(r.failures) > 0 {
+		return fmt.Errorf("demo: %d checks failed", len(r.failures))
+	}
+	return nil
+}
+
 func mark(ok bool) string {
 	if ok {
 		return ""
