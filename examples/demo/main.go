@@ -201,6 +201,10 @@ func demo(ctx context.Context, c config, stdout io.Writer) error {
 
 	// victoria's rows when there is a server, else the local lines.
 	primary := sinks[min(1, len(sinks)-1)]
+	b := p.breach.Stats()
+	r.printf("\nBreach: the %d failed requests wrote their held lead-up (%d records, %d triggers);\n", len(failed), b.Flushed, b.Triggers)
+	r.printf("        the %d held records of the requests that went well were discarded\n", b.Discarded)
+
 	// An order lookup shows the most: DEBUG steps, a token masked in its
 	// URL, the upstream error, the access record.
 	shown := failed[0]
@@ -220,7 +224,6 @@ func demo(ctx context.Context, c config, stdout io.Writer) error {
 	for _, line := range p.stats() {
 		r.printf("  %s\n", line)
 	}
-	b := p.breach.Stats()
 	r.check(b.Triggers >= uint64(len(failed)), "breach triggered %d times for %d failed requests", b.Triggers, len(failed))
 	r.check(b.DroppedScopes == 0 && b.Evicted == 0, "breach lost lead-up: %d scopes dropped, %d records evicted", b.DroppedScopes, b.Evicted)
 	if p.victoria != nil {
