@@ -172,7 +172,7 @@ func valueSpan(s string, st, en int, key string) (span, bool) {
 	switch {
 	case foldIn(v, placeholderValues):
 		return span{}, false
-	case len(key) == 3 && hasPrefixFold(key, "pwd") && (v[0] == '/' || v[0] == '~'):
+	case isPathUnderPWD(key, v):
 		// $PWD in an env dump is a directory, not a password.
 		return span{}, false
 	}

@@ -56,7 +56,7 @@ func (c *config) attr(a slog.Attr, path []string, depth int) (slog.Attr, bool) {
 	if isLocalOnly(a) {
 		return a, false
 	}
-	if c.keys.match(path, a.Key) && !isEmptyString(a.Value) {
+	if c.keys.match(path, a.Key) && !isEmptyString(a.Value) && !isWorkingDir(a.Key, a.Value) {
 		return slog.Attr{Key: a.Key, Value: slog.StringValue(c.wholeValue(a.Value))}, true
 	}
 	// Keys are printed too, and programs do build them from data.
@@ -124,6 +124,16 @@ func (c *config) attr(a slog.Attr, path []string, depth int) (slog.Attr, bool) {
 // and "password":"" is what tells a reader that none was configured.
 func isEmptyString(v slog.Value) bool {
 	return v.Kind() == slog.KindString && v.String() == ""
+}
+
+// isWorkingDir reports whether v, under the key pwd, is the shell's
+// working directory ($PWD) rather than a password: a path.
+func isWorkingDir(key string, v slog.Value) bool {
+	return v.Kind() == slog.KindString && isPathUnderPWD(key, v.String())
+}
+
+func isPathUnderPWD(key, v string) bool {
+	return len(key) == 3 && hasPrefixFold(key, "pwd") && v != "" && (v[0] == '/' || v[0] == '~')
 }
 
 func isEmptyText(v reflect.Value) bool {
