@@ -108,8 +108,8 @@ func TestTokenAnchors(t *testing.T) {
 	for i := range tokenRules {
 		r := &tokenRules[i]
 		a := r.prefix[anchorOffset(r.prefix)]
-		if byteClass[a] == 0 {
-			t.Errorf("%s: anchor %q has no byte class", r.id, a)
+		if hintBits[a] == 0 {
+			t.Errorf("%s: anchor %q has no slot in the hint pass", r.id, a)
 		}
 	}
 }
