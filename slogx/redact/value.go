@@ -6,8 +6,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"maps"
+	"math"
+	"net/http"
 	"net/url"
 	"reflect"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -233,7 +238,23 @@ var (
 // its methods if it has them. It returns the value to log in x's place.
 func (w *walker) iface(x any, depth int) (any, result) {
 	switch t := x.(type) {
-	case nil, bool, int, int64, uint64, float64, time.Time, time.Duration:
+	case nil, bool, int, time.Time, time.Duration:
+		return x, same
+	case float64, int64, uint64, json.Number:
+		// A body decoded from JSON holds a card number as a float64.
+		if isCardNumber(t) {
+			return x, masked
+		}
+		return x, same
+	case *http.Cookie:
+		if c, ch := w.cookie(t); ch {
+			return c, changed
+		}
+		return x, same
+	case url.Values:
+		if v, ch := w.urlValues(t); ch {
+			return v, changed
+		}
 		return x, same
 	case []byte:
 		// Text handlers print bytes as a string, JSON as base64: both
@@ -681,6 +702,84 @@ func (w *walker) structValue(v reflect.Value, depth int) (reflect.Value, result)
 		return out, changed
 	}
 	return v, same
+}
+
+// isCardNumber reports whether a number, as a JSON body decoded into an
+// interface holds it, is a card number: 13 to 19 digits with an issuer's
+// prefix and length and the Luhn check.
+func isCardNumber(x any) bool {
+	var buf [32]byte
+	var b []byte
+	switch n := x.(type) {
+	case float64:
+		if n < 1e12 || n >= 1e19 || n != math.Trunc(n) {
+			return false
+		}
+		b = strconv.AppendFloat(buf[:0], n, 'f', -1, 64)
+	case int64:
+		if n < 1e12 {
+			return false
+		}
+		b = strconv.AppendInt(buf[:0], n, 10)
+	case uint64:
+		if n < 1e12 {
+			return false
+		}
+		b = strconv.AppendUint(buf[:0], n, 10)
+	case json.Number:
+		if len(n) < 13 || len(n) > 19 {
+			return false
+		}
+		b = append(buf[:0], n...)
+	}
+	return isCard(string(b))
+}
+
+// cookie masks the value of a typed cookie, whatever its name: cookies
+// carry sessions and state a server trusts, and a log needs only the name.
+func (w *walker) cookie(c *http.Cookie) (*http.Cookie, bool) {
+	if c == nil || c.Value == "" {
+		return c, false
+	}
+	cp := *c
+	cp.Value = w.c.eng.replacementFor(c.Value)
+	cp.Raw = ""
+	return &cp, true
+}
+
+// urlValues redacts url.Values: the parameters [Options.URLParams] names,
+// besides the keys and texts any map is checked for.
+func (w *walker) urlValues(v url.Values) (url.Values, bool) {
+	var out url.Values
+	for k, vs := range v {
+		secret := w.c.eng.params != nil && w.c.eng.params.has(k) || w.c.keys.match(w.path, k)
+		nvs, ch := vs, false
+		for i, s := range vs {
+			r, c := s, false
+			if secret && s != "" {
+				r, c = w.c.eng.replacementFor(s), true
+			} else {
+				r, c = w.c.eng.scan(s, false)
+			}
+			if c {
+				if !ch {
+					nvs, ch = slices.Clone(vs), true
+				}
+				nvs[i] = r
+			}
+		}
+		nk, kch := w.c.eng.scan(k, false)
+		if ch || kch {
+			if out == nil {
+				out = maps.Clone(v)
+			}
+			if kch {
+				delete(out, k)
+			}
+			out[nk] = nvs
+		}
+	}
+	return out, out != nil
 }
 
 // url redacts a URL: the password (or a token standing as the user), the
