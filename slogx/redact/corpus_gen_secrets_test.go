@@ -174,7 +174,6 @@ func (g *gen) iban() string {
 	}
 }
 
-
 // ibanOf returns a valid IBAN of country cc with a bank code of letters or
 // digits and an account of digits, of the length the country uses.
 func (g *gen) ibanOf(cc string, bank string) string {

@@ -201,9 +201,19 @@ var letterAnchors = func() (ls []byte) {
 	return ls
 }()
 
+// minTokenLen is the length of the shortest token a rule matches: shorter
+// texts (most attribute keys) need no visit.
+var minTokenLen = func() int {
+	n := 1 << 30
+	for _, r := range tokenRules {
+		n = min(n, len(r.prefix)+r.min)
+	}
+	return n
+}()
+
 // tokenHints returns fToken when a vendor token is anchored on a c in s.
 func tokenHints(s string, c byte, f feature) feature {
-	if f&fToken != 0 || !isTokenAnchor[c] {
+	if f&fToken != 0 || !isTokenAnchor[c] || len(s) < minTokenLen {
 		return 0
 	}
 	for i := strings.IndexByte(s, c); i >= 0; i = nextByte(s, i, c) {
@@ -225,7 +235,7 @@ func nextByte(s string, i int, c byte) int {
 
 // tokenHint returns fToken when a vendor token starts at the anchor s[i].
 func tokenHint(s string, i int, f feature) feature {
-	if f&fToken != 0 || !isTokenAnchor[s[i]] {
+	if f&fToken != 0 || !isTokenAnchor[s[i]] || len(s) < minTokenLen {
 		return 0
 	}
 	if _, ok := tokenAt(s, i); ok {
@@ -244,17 +254,14 @@ func tokenHint(s string, i int, f feature) feature {
 func digitHints(s string, upper bool) feature {
 	var f feature
 	for base := 0; ; base += 48 {
-		c := s[base:min(base+64, len(s))]
-		d := byteMask(c, '0', '9', 0)
-		if upper && d != 0 {
-			if u := byteMask(c, 'A', 'Z', 0); d&(u<<1)&(u<<2) != 0 {
-				f |= fIBAN
-			}
+		d, sp, u := byteMasks(s[base:min(base+64, len(s))])
+		if upper && d&(u<<1)&(u<<2) != 0 { // two capitals, then a digit
+			f |= fIBAN
 		}
 		// Runs need nine digits: most blocks stop at the count.
 		if bits.OnesCount64(d) >= 9 {
 			// A separator counts inside a run, between two digits.
-			r := d | byteMask(c, 0, 0, 1)&(d<<1)&(d>>1)
+			r := d | sp&(d<<1)&(d>>1)
 			x := r & (r >> 1)
 			x &= x >> 2
 			x &= x >> 4 // bit i: bytes i to i+7 are in a run
@@ -277,29 +284,29 @@ const (
 	lanes7 = 0x7f7f7f7f7f7f7f7f
 )
 
-// byteMask returns a bit mask of the bytes of c (at most 64), eight at a
-// time: those in [lo, hi], or with seps set, the ' ' and '-' separators.
-func byteMask(c string, lo, hi byte, seps int) uint64 {
-	var m uint64
-	for k := 0; k < len(c); k += 8 {
-		var x uint64
-		if k+8 <= len(c) {
-			x = uint64(c[k]) | uint64(c[k+1])<<8 | uint64(c[k+2])<<16 | uint64(c[k+3])<<24 |
-				uint64(c[k+4])<<32 | uint64(c[k+5])<<40 | uint64(c[k+6])<<48 | uint64(c[k+7])<<56
-		} else {
-			for j := len(c) - 1; j >= k; j-- {
-				x = x<<8 | uint64(c[j])
-			}
-		}
-		var lanes uint64
-		if seps != 0 {
-			lanes = equal(x, ' ') | equal(x, '-')
-		} else {
-			lanes = inRange(x, lo, hi)
-		}
-		m |= gather(lanes) << k
+// byteMasks returns, for up to 64 bytes, the masks whose bit i is set
+// when c[i] is a digit, a ' ' or '-' separator, or a capital.
+func byteMasks(c string) (d, sp, u uint64) {
+	k := 0
+	for ; k+8 <= len(c); k += 8 {
+		w := c[k : k+8]
+		x := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+			uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
+		d |= gather(inRange(x, '0', '9')) << k
+		sp |= gather(equal(x, ' ')|equal(x, '-')) << k
+		u |= gather(inRange(x, 'A', 'Z')) << k
 	}
-	return m
+	if k < len(c) {
+		// The tail, with zeros past the end: a zero byte is in no class.
+		var x uint64
+		for j := len(c) - 1; j >= k; j-- {
+			x = x<<8 | uint64(c[j])
+		}
+		d |= gather(inRange(x, '0', '9')) << k
+		sp |= gather(equal(x, ' ')|equal(x, '-')) << k
+		u |= gather(inRange(x, 'A', 'Z')) << k
+	}
+	return d, sp, u
 }
 
 // inRange sets the high bit of each byte of x that is in [lo, hi].
