@@ -101,7 +101,7 @@ func (e *engine) features(s string) feature {
 	var f feature
 	kv := e.need&fKV != 0
 	if bits&bDigit != 0 && len(s) >= 9 {
-		f |= digitHints(s, bits&bUpper != 0)
+		f |= digitHints(s, bits&bUpper != 0, bits&(bSpace|bDash) != 0)
 	}
 	if bits&bAt != 0 {
 		f |= fAt
@@ -124,7 +124,7 @@ func (e *engine) features(s string) feature {
 			if kv && f&fKV == 0 && e.kvKeyAt(s, i) {
 				f |= fKV
 			}
-			f |= tokenHint(s, i, f)
+			f |= tokenHint(s, i, f, bits)
 		}
 	}
 	if bits&bDash != 0 {
@@ -136,14 +136,14 @@ func (e *engine) features(s string) feature {
 					f |= fKV
 				}
 			}
-			f |= tokenHint(s, i, f)
+			f |= tokenHint(s, i, f, bits)
 		}
 	}
 	if bits&bUnder != 0 {
-		f |= tokenHints(s, '_', f)
+		f |= tokenHints(s, '_', f, bits)
 	}
 	if bits&bDot != 0 {
-		f |= tokenHints(s, '.', f)
+		f |= tokenHints(s, '.', f, bits)
 	}
 	if bits&bJ != 0 {
 		for i := strings.IndexByte(s, 'J'); i >= 0; i = nextByte(s, i, 'J') {
@@ -178,13 +178,13 @@ func (e *engine) features(s string) feature {
 				if bits&(bColon|bEq) != 0 && i >= 7 && hasPrefixFold(s[i-7:], "authorization") && authorizationValue(s, i+6) {
 					f |= fAuth
 				}
-				f |= tokenHint(s, i, f)
+				f |= tokenHint(s, i, f, bits)
 			}
 		}
 	}
 	if bits&bLetter != 0 && f&fToken == 0 {
 		for k := 0; k < len(letterAnchors); k++ {
-			f |= tokenHints(s, letterAnchors[k], f)
+			f |= tokenHints(s, letterAnchors[k], f, bits)
 		}
 	}
 	return f
@@ -201,6 +201,30 @@ var letterAnchors = func() (ls []byte) {
 	return ls
 }()
 
+// anchorNeeds holds, for each anchor byte, the hint bits every rule
+// anchored there needs from its prefix: a text without them all (a
+// message with no capital, for the capitals of "AIza") is not visited.
+var anchorNeeds = func() (t [256]uint64) {
+	for b := range tokenAnchors {
+		byPrev := tokenAnchors[b]
+		if byPrev == nil {
+			continue
+		}
+		need := ^uint64(0)
+		for _, rules := range byPrev {
+			for _, a := range rules {
+				var bits uint64
+				for i := 0; i < len(a.rule.prefix); i++ {
+					bits |= hintBits[a.rule.prefix[i]]
+				}
+				need &= bits
+			}
+		}
+		t[b] = need
+	}
+	return t
+}()
+
 // minTokenLen is the length of the shortest token a rule matches: shorter
 // texts (most attribute keys) need no visit.
 var minTokenLen = func() int {
@@ -212,8 +236,8 @@ var minTokenLen = func() int {
 }()
 
 // tokenHints returns fToken when a vendor token is anchored on a c in s.
-func tokenHints(s string, c byte, f feature) feature {
-	if f&fToken != 0 || !isTokenAnchor[c] || len(s) < minTokenLen {
+func tokenHints(s string, c byte, f feature, bits uint64) feature {
+	if f&fToken != 0 || !isTokenAnchor[c] || len(s) < minTokenLen || bits&anchorNeeds[c] != anchorNeeds[c] {
 		return 0
 	}
 	for i := strings.IndexByte(s, c); i >= 0; i = nextByte(s, i, c) {
@@ -234,8 +258,8 @@ func nextByte(s string, i int, c byte) int {
 }
 
 // tokenHint returns fToken when a vendor token starts at the anchor s[i].
-func tokenHint(s string, i int, f feature) feature {
-	if f&fToken != 0 || !isTokenAnchor[s[i]] || len(s) < minTokenLen {
+func tokenHint(s string, i int, f feature, bits uint64) feature {
+	if f&fToken != 0 || !isTokenAnchor[s[i]] || len(s) < minTokenLen || bits&anchorNeeds[s[i]] != anchorNeeds[s[i]] {
 		return 0
 	}
 	if _, ok := tokenAt(s, i); ok {
@@ -251,17 +275,23 @@ func tokenHint(s string, i int, f feature) feature {
 // masks of the digits, the separators (' ', '-') and the capitals of up to
 // 64 bytes, and finds runs of 9 and 13 with shifts. Blocks overlap by 16
 // bytes, so that no run of 13 is cut in two.
-func digitHints(s string, upper bool) feature {
+func digitHints(s string, upper, seps bool) feature {
 	var f feature
 	for base := 0; ; base += 48 {
-		d, sp, u := byteMasks(s[base:min(base+64, len(s))])
-		if upper && d&(u<<1)&(u<<2) != 0 { // two capitals, then a digit
-			f |= fIBAN
+		c := s[base:min(base+64, len(s))]
+		d := digitMask(c)
+		if upper && d != 0 {
+			if u := upperMask(c); d&(u<<1)&(u<<2) != 0 { // two capitals, then a digit
+				f |= fIBAN
+			}
 		}
 		// Runs need nine digits: most blocks stop at the count.
 		if bits.OnesCount64(d) >= 9 {
-			// A separator counts inside a run, between two digits.
-			r := d | sp&(d<<1)&(d>>1)
+			r := d
+			if seps {
+				// A separator counts inside a run, between two digits.
+				r |= sepMask(c) & (d << 1) & (d >> 1)
+			}
 			x := r & (r >> 1)
 			x &= x >> 2
 			x &= x >> 4 // bit i: bytes i to i+7 are in a run
@@ -284,29 +314,61 @@ const (
 	lanes7 = 0x7f7f7f7f7f7f7f7f
 )
 
-// byteMasks returns, for up to 64 bytes, the masks whose bit i is set
-// when c[i] is a digit, a ' ' or '-' separator, or a capital.
-func byteMasks(c string) (d, sp, u uint64) {
+// The masks of up to 64 bytes: bit i is set when c[i] is a digit, a
+// capital, or a ' ' or '-' separator. Each is written out so that its
+// lane constants are constants.
+func digitMask(c string) (m uint64) {
 	k := 0
 	for ; k+8 <= len(c); k += 8 {
 		w := c[k : k+8]
 		x := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
 			uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
-		d |= gather(inRange(x, '0', '9')) << k
-		sp |= gather(equal(x, ' ')|equal(x, '-')) << k
-		u |= gather(inRange(x, 'A', 'Z')) << k
+		m |= gather(inRange(x, '0', '9')) << k
 	}
 	if k < len(c) {
-		// The tail, with zeros past the end: a zero byte is in no class.
-		var x uint64
-		for j := len(c) - 1; j >= k; j-- {
-			x = x<<8 | uint64(c[j])
-		}
-		d |= gather(inRange(x, '0', '9')) << k
-		sp |= gather(equal(x, ' ')|equal(x, '-')) << k
-		u |= gather(inRange(x, 'A', 'Z')) << k
+		x := tail(c[k:])
+		m |= gather(inRange(x, '0', '9')) << k
 	}
-	return d, sp, u
+	return m
+}
+
+func upperMask(c string) (m uint64) {
+	k := 0
+	for ; k+8 <= len(c); k += 8 {
+		w := c[k : k+8]
+		x := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+			uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
+		m |= gather(inRange(x, 'A', 'Z')) << k
+	}
+	if k < len(c) {
+		x := tail(c[k:])
+		m |= gather(inRange(x, 'A', 'Z')) << k
+	}
+	return m
+}
+
+func sepMask(c string) (m uint64) {
+	k := 0
+	for ; k+8 <= len(c); k += 8 {
+		w := c[k : k+8]
+		x := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+			uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
+		m |= gather(equal(x, ' ')|equal(x, '-')) << k
+	}
+	if k < len(c) {
+		x := tail(c[k:])
+		m |= gather(equal(x, ' ')|equal(x, '-')) << k
+	}
+	return m
+}
+
+// tail loads the last bytes of a text, fewer than eight, with zeros past
+// its end: a zero byte is in no class.
+func tail(c string) (x uint64) {
+	for j := len(c) - 1; j >= 0; j-- {
+		x = x<<8 | uint64(c[j])
+	}
+	return x
 }
 
 // inRange sets the high bit of each byte of x that is in [lo, hi].
