@@ -135,4 +135,3 @@ func msgs(t *testing.T, out string) []string {
 	}
 	return got
 }
-

@@ -4,12 +4,12 @@ import (
 	"cmp"
 	"context"
 	"log/slog"
+	"math/bits"
 	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
-	"unsafe"
 
 	"go.slogx.dev/internal/ctxattrs"
 	"go.slogx.dev/internal/ringbuf"
@@ -43,23 +43,6 @@ type entry struct {
 	nest  uint64
 }
 
-// Sizes used by the byte accounting. They describe what a buffered record
-// keeps alive; they are estimates, not a measurement of the heap.
-const (
-	entrySize = int64(unsafe.Sizeof(entry{}))
-	attrSize  = int64(unsafe.Sizeof(slog.Attr{}))
-	// anySize is charged for a value of kind Any (an error, a struct): what
-	// it points to cannot be measured cheaply.
-	anySize = 16
-	// recordFront is how many attributes a slog.Record stores inline; the
-	// rest live in a separate slice that the record keeps alive.
-	recordFront = 5
-	// maxResolveDepth bounds the recursion into groups, so that a LogValuer
-	// that returns itself inside a group cannot overflow the stack at log
-	// time. Deeper values stay unresolved and the target resolves them.
-	maxResolveDepth = 32
-)
-
 // The limits that keep the byte and record counts far from overflowing.
 const (
 	// maxBytesLimit caps MaxBytes and ScopeMaxBytes, and maxRecordSize the
@@ -89,7 +72,10 @@ var testHook func(point string)
 // buffer has a shard per P, up to maxShards, and a push stores into the
 // shard of the P it runs on: goroutines logging at the same time on
 // different cores write to different memory, which on the same ring would
-// bounce every slot and both ring indexes between their caches. A scope's
+// bounce every slot and both ring indexes between their caches. A push
+// that finds its shard's ring full of records in the window stores into
+// the next shard, and its P uses that one from then on, so that the rings
+// need hold only about two windows between them (shardRing). A scope's
 // buffer, written by one request, has one shard.
 //
 // Eviction is lazy. After storing a record a push evicts the oldest records
@@ -111,10 +97,15 @@ type buffer struct {
 	shards   []shard
 	capacity int64 // exact bound of the window
 	maxBytes int64
-	ringCap  int       // each shard's ring holds at least this many
-	pick     sync.Pool // *int, an index into shards, cached per P; unused with one shard
-	indexes  []int     // what pick hands out, allocated once
+	ringCap  int            // each shard's ring holds at least this many (see shardRing)
+	pick     sync.Pool      // *atomic.Int32, a P's shard, cached per P; unused with one shard
+	indexes  []atomic.Int32 // what pick hands out, allocated once
 	next     atomic.Uint32
+
+	// swept is the byte total at the last sweep: large records sweep
+	// sooner than every sweepEvery records, so that what other shards
+	// still hold beyond the window stays under maxBytes/sweepFraction.
+	swept atomic.Uint64
 
 	// passUntil is the reading of the handler's clock (nanoseconds since
 	// New) until which records pass straight through; 0 when not passing.
@@ -151,18 +142,23 @@ type buffer struct {
 // look at the oldest record before taking it. Pushes only ever TryLock mu:
 // they skip evicting rather than wait.
 type shard struct {
-	mu      sync.Mutex
-	ring    atomic.Pointer[ringbuf.Ring[entry]] // allocated on first use
-	removed atomic.Int64                        // bytes evicted or drained from ring
-	evicted atomic.Uint64
-	gone    atomic.Uint64 // the highest seq evicted from ring
+	mu   sync.Mutex
+	ring atomic.Pointer[ringbuf.Ring[entry]] // allocated on first use
+
+	// What was taken out of ring, guarded by mu: a push evicting takes the
+	// lock anyway, and readers (flushes, Stats) are rare, so plain
+	// counters spare the hot path three atomic writes.
+	removed guarded[int64]  // bytes evicted or drained from ring
+	evicted guarded[uint64] // records evicted from ring
+	gone    guarded[uint64] // the highest seq evicted from ring
 
 	// floor and floorStart are the stamps of the oldest record when the
 	// ring was last looked at under mu. A push whose window cannot reach
 	// them skips the lock and the look. They are hints: the look decides.
 	floor      atomic.Uint64
 	floorStart atomic.Uint64
-	_          [cacheLinePad - 56]byte
+	index      int // in buffer.shards
+	_          [cacheLinePad - 64]byte
 }
 
 const (
@@ -170,9 +166,8 @@ const (
 	// because amd64 prefetches lines in pairs.
 	cacheLinePad = 128
 
-	// maxShards caps the shards of the shared buffer. Each holds a ring of
-	// up to the whole window, so memory grows with the count; past a few
-	// cores, several Ps sharing a shard contend little.
+	// maxShards caps the shards of the shared buffer: past a few cores,
+	// several Ps sharing a shard contend little.
 	maxShards = 8
 
 	// ringSlack is room in each ring beyond the window, for the record
@@ -182,7 +177,19 @@ const (
 	// sweepEvery is how often, in records, a push evicts from every shard
 	// rather than only its own.
 	sweepEvery = 64
+
+	// sweepFraction is how far, as a fraction of maxBytes, the byte total
+	// may advance between sweeps.
+	sweepFraction = 8
 )
+
+// guarded is a counter read and written only with its shard's lock held.
+type guarded[T int64 | uint64] struct{ v T }
+
+func (g *guarded[T]) Add(d T) T  { g.v += d; return g.v }
+func (g *guarded[T]) Load() T    { return g.v }
+func (g *guarded[T]) Store(v T)  { g.v = v }
+func (g *guarded[T]) Swap(v T) T { old := g.v; g.v = v; return old }
 
 // newBuffer returns a buffer for a window of capacity records and maxBytes
 // bytes, stored in the given number of shards.
@@ -191,14 +198,15 @@ func newBuffer(capacity int, maxBytes int64, shards int) *buffer {
 		shards:   make([]shard, max(shards, 1)),
 		capacity: int64(capacity),
 		maxBytes: maxBytes,
-		// A window never holds more records than fit in maxBytes at the
-		// smallest size a record is charged, plus the newest one.
-		ringCap: int(min(int64(capacity), maxBytes/entrySize+1)) + ringSlack,
+		ringCap:  shardRing(capacity, maxBytes, max(shards, 1)),
+	}
+	for i := range b.shards {
+		b.shards[i].index = i
 	}
 	if len(b.shards) > 1 {
-		b.indexes = make([]int, len(b.shards))
+		b.indexes = make([]atomic.Int32, len(b.shards))
 		for i := range b.indexes {
-			b.indexes[i] = i
+			b.indexes[i].Store(int32(i))
 		}
 		b.pick.New = func() any {
 			return &b.indexes[(b.next.Add(1)-1)%uint32(len(b.indexes))]
@@ -207,18 +215,45 @@ func newBuffer(capacity int, maxBytes int64, shards int) *buffer {
 	return b
 }
 
+// shardRing returns the capacity of each of n shards' rings for a window
+// of capacity records and maxBytes bytes, slack included. A window never
+// holds more records than fit in maxBytes at the smallest size a record is
+// charged, plus the newest one. One or two shards each hold the whole
+// window. More hold about twice the window between them (a power of two
+// each, as the ring rounds up to one): a push that finds its shard's ring
+// full of records in the window stores into the next shard (see pushTo),
+// so memory follows the window, not window × shards.
+func shardRing(capacity int, maxBytes int64, n int) int {
+	window := int(min(int64(capacity), maxBytes/entrySize+1))
+	if n <= 2 {
+		return window + ringSlack
+	}
+	want := (2*window+n-1)/n + ringSlack
+	if down := 1 << (bits.Len(uint(want)) - 1); down >= (window+n-1)/n+ringSlack {
+		return down
+	}
+	return want
+}
+
 // sharedShards is the number of shards of a handler's shared buffer.
 func sharedShards() int { return min(runtime.GOMAXPROCS(0), maxShards) }
 
-// shard returns the shard for a push by the calling goroutine: the one its
-// P used last, which is likely still in this core's cache.
-func (b *buffer) shard() *shard {
+// push stores e as the newest record and evicts what falls out of the
+// window. It never blocks on a lock; it yields only while every ring is
+// full and another goroutine is taking records out of one, or is still
+// storing the record at its front.
+//
+// It stores into the shard the calling goroutine's P used last, which is
+// likely still in this core's cache; a push that moves on to the next
+// shard moves the P's choice with it.
+func (b *buffer) push(e *entry) {
 	if len(b.shards) == 1 {
-		return &b.shards[0]
+		b.pushTo(&b.shards[0], e, nil)
+		return
 	}
-	i := b.pick.Get().(*int)
+	i := b.pick.Get().(*atomic.Int32)
+	b.pushTo(&b.shards[i.Load()], e, i)
 	b.pick.Put(i)
-	return &b.shards[*i]
 }
 
 // ringOf returns sh's ring, creating it on first use.
@@ -233,13 +268,7 @@ func (b *buffer) ringOf(sh *shard) *ringbuf.Ring[entry] {
 	return sh.ring.Load()
 }
 
-// push stores e as the newest record and evicts what falls out of the
-// window. It never blocks on a lock; it yields only while its ring is full
-// and another goroutine is taking records out of it, or is still storing
-// the record at its front.
-func (b *buffer) push(e *entry) { b.pushTo(b.shard(), e) }
-
-func (b *buffer) pushTo(sh *shard, e *entry) {
+func (b *buffer) pushTo(sh *shard, e *entry, pref *atomic.Int32) {
 	r := b.ringOf(sh)
 	size := uint64(e.size)
 	var seq, end uint64
@@ -265,8 +294,18 @@ func (b *buffer) pushTo(sh *shard, e *entry) {
 		dst.nest = b.total.Load() - dst.start - size
 		seq, end = dst.seq, dst.start+size
 	}
-	for !r.TryPushFunc(fill) {
-		b.makeRoom(sh, r)
+	for moved := 0; !r.TryPushFunc(fill); {
+		if b.makeRoom(sh, r, moved < len(b.shards)-1) {
+			continue
+		}
+		// The ring is full of records in the window: the next shard's
+		// oldest records are older, or it has room.
+		moved++
+		sh = &b.shards[(sh.index+1)%len(b.shards)]
+		r = b.ringOf(sh)
+		if pref != nil {
+			pref.Store(int32(sh.index))
+		}
 	}
 	if testHook != nil {
 		testHook("push:stored")
@@ -279,36 +318,46 @@ func (b *buffer) pushTo(sh *shard, e *entry) {
 			sh.mu.Unlock()
 		}
 	}
-	if seq%sweepEvery == 0 && len(b.shards) > 1 {
+	if len(b.shards) > 1 && (seq%sweepEvery == 0 || end-b.swept.Load() > uint64(b.maxBytes/sweepFraction)) {
+		b.swept.Store(end)
 		b.sweep(seq, end)
 	}
 }
 
 // makeRoom makes room in a full ring for a push that could not claim a
 // place: each call evicts, frees a place, or yields to the goroutine that
-// holds up progress. It evicts what is out of the window; as the ring has
-// room for the window and more, that frees a place unless the record at the
-// front is in the window. That happens when a push claimed the front place
-// and was preempted before stamping it: its record is among the newest, and
-// those out of the window are behind it. makeRoom then sets it aside in the
-// carry, which flushes and Stats treat as part of the buffer.
-func (b *buffer) makeRoom(sh *shard, r *ringbuf.Ring[entry]) {
+// holds up progress, and then returns true for the push to try again. It
+// evicts what is out of the window. If what is left is in the window, and
+// the push may move on (another shard has not been tried), it returns
+// false. Otherwise the record at the front is in the window: that happens
+// when a push claimed the front place and was preempted before stamping
+// it, so that its record is among the newest, and those out of the window
+// are behind it, or when every ring is full of the window. makeRoom then
+// sets it aside in the carry, which flushes and Stats treat as part of the
+// buffer.
+func (b *buffer) makeRoom(sh *shard, r *ringbuf.Ring[entry], mayMove bool) bool {
 	if !sh.mu.TryLock() {
-		runtime.Gosched() // a flush or an eviction is taking records out
-		return
+		if mayMove {
+			return false // a flush or an eviction is taking records out
+		}
+		runtime.Gosched()
+		return true
 	}
 	defer sh.mu.Unlock()
 	if b.evictOld(sh, r, b.clock.Load(), b.total.Load()) > 0 || r.Len() < r.Cap() {
-		return
+		return true
+	}
+	if mayMove {
+		return false
 	}
 	front, ok := r.Peek()
 	if !ok {
 		runtime.Gosched() // the record at the front is still being stored
-		return
+		return true
 	}
 	if !b.carryMu.TryLock() {
 		runtime.Gosched() // a flush or Stats is at the carry
-		return
+		return true
 	}
 	b.carry = append(b.carry, *front)
 	b.carryBytes += front.size
@@ -316,6 +365,7 @@ func (b *buffer) makeRoom(sh *shard, r *ringbuf.Ring[entry]) {
 	b.carryMu.Unlock()
 	sh.removed.Add(front.size)
 	r.Discard()
+	return true
 }
 
 // outside reports whether e has fallen out of the window that ends with
@@ -357,8 +407,13 @@ func (b *buffer) evictOldBelow(sh *shard, r *ringbuf.Ring[entry], seq, end, gone
 			return n
 		}
 		if old.seq > gone && !b.outside(old, seq, end) {
-			sh.floor.Store(old.seq)
-			sh.floorStart.Store(old.start)
+			// After an eviction the floor stays lower than the front,
+			// which only makes the next push look: in a full window, as
+			// it should. Storing it costs two atomic writes per push.
+			if n == 0 {
+				sh.floor.Store(old.seq)
+				sh.floorStart.Store(old.start)
+			}
 			return n
 		}
 		b.evictedFrom(sh, old)
@@ -487,30 +542,34 @@ func (b *buffer) len() int {
 // caveats as len.
 func (b *buffer) bytes() int64 {
 	n := int64(b.total.Load())
-	for i := range b.shards {
-		n -= b.shards[i].removed.Load()
-	}
+	b.eachShard(func(sh *shard) { n -= sh.removed.Load() })
 	b.carryMu.Lock()
 	n += b.carryBytes
 	b.carryMu.Unlock()
 	return n
 }
 
+// eachShard calls fn for every shard, holding its lock.
+func (b *buffer) eachShard(fn func(*shard)) {
+	for i := range b.shards {
+		sh := &b.shards[i]
+		sh.mu.Lock()
+		fn(sh)
+		sh.mu.Unlock()
+	}
+}
+
 // evictedCount returns the records evicted so far.
 func (b *buffer) evictedCount() uint64 {
 	n := b.evicted.Load()
-	for i := range b.shards {
-		n += b.shards[i].evicted.Load()
-	}
+	b.eachShard(func(sh *shard) { n += sh.evicted.Load() })
 	return n
 }
 
 // takeEvicted returns the records evicted so far and resets the count.
 func (b *buffer) takeEvicted() uint64 {
 	n := b.evicted.Swap(0)
-	for i := range b.shards {
-		n += b.shards[i].evicted.Swap(0)
-	}
+	b.eachShard(func(sh *shard) { n += sh.evicted.Swap(0) })
 	return n
 }
 
@@ -518,9 +577,7 @@ func (b *buffer) takeEvicted() uint64 {
 // is out of the window, as the window only moves forward.
 func (b *buffer) goneSeq() uint64 {
 	g := b.gone.Load()
-	for i := range b.shards {
-		g = max(g, b.shards[i].gone.Load())
-	}
+	b.eachShard(func(sh *shard) { g = max(g, sh.gone.Load()) })
 	return g
 }
 
@@ -768,8 +825,9 @@ func (b *buffer) discardRing(sh *shard, r *ringbuf.Ring[entry]) int {
 // capture fills e with a copy of r that is safe to keep: its LogValuers are
 // resolved, so a flush shows the values as they were at log time and the
 // caller may change its data afterwards. A record without LogValuers is
-// copied as is, which for five attributes or fewer allocates nothing.
-func (e *entry) capture(ctx context.Context, r slog.Record, target slog.Handler) {
+// copied as is, which for five attributes or fewer allocates nothing. r is
+// a pointer only to spare copies of a large struct; it is not kept.
+func (e *entry) capture(ctx context.Context, r *slog.Record, target slog.Handler) {
 	size := entrySize + int64(len(r.Message))
 	resolve := false
 	n := 0
@@ -781,61 +839,17 @@ func (e *entry) capture(ctx context.Context, r slog.Record, target slog.Handler)
 		return true
 	})
 	if resolve {
-		r = resolveRecord(r)
-		size = recordSize(r)
+		e.rec = resolveRecord(*r)
+		size = recordSize(e.rec)
 	} else {
-		r = r.Clone()
+		e.rec = r.Clone()
 		if n > recordFront {
 			size += int64(n-recordFront) * attrSize
 		}
 	}
-	e.rec = r
 	e.size = min(size, maxRecordSize)
 	e.target = target
 	e.ctxAttrs, e.local = ctxattrs.From(ctx)
-}
-
-// attrCost returns the approximate bytes a kept attribute holds beyond its
-// slot, and whether it holds a LogValuer that must be resolved.
-func attrCost(a slog.Attr, depth int) (size int64, resolve bool) {
-	size = int64(len(a.Key))
-	switch a.Value.Kind() {
-	case slog.KindString:
-		size += int64(len(a.Value.String()))
-	case slog.KindAny:
-		size += anySize
-	case slog.KindLogValuer:
-		// The local-only marker must reach the target unresolved: it is
-		// how the target learns that the record stays on the host.
-		resolve = !ctxattrs.IsLocalOnly(a)
-	case slog.KindGroup:
-		g := a.Value.Group()
-		size += int64(len(g)) * attrSize
-		if depth >= maxResolveDepth {
-			return size, false
-		}
-		for _, ga := range g {
-			s, res := attrCost(ga, depth+1)
-			size += s
-			resolve = resolve || res
-		}
-	}
-	return size, resolve
-}
-
-func recordSize(r slog.Record) int64 {
-	size := entrySize + int64(len(r.Message))
-	n := 0
-	r.Attrs(func(a slog.Attr) bool {
-		s, _ := attrCost(a, 0)
-		size += s
-		n++
-		return true
-	})
-	if n > recordFront {
-		size += int64(n-recordFront) * attrSize
-	}
-	return size
 }
 
 // resolveRecord returns a copy of r whose attributes are resolved, at any

@@ -55,16 +55,18 @@
 //
 // The shared buffer keeps at most [Options.Capacity] records (1000) and
 // about [Options.MaxBytes] bytes (8 MiB); when either is reached the oldest
-// records are evicted and counted in [Stats].Evicted. The byte count is an
-// estimate: each record's fixed size plus its message, keys and string
-// values.
+// records are evicted and counted in [Stats].Evicted. The byte count is
+// what a record keeps alive, estimated cheaply at log time: its fixed size,
+// message and keys, and what its values hold, a []byte's array, an error's
+// text, a pointer's struct (see [Options.MaxBytes] for what is and is not
+// counted).
 //
 // The bounds are exact in log order: a flush writes exactly the newest
 // Capacity records, or fewer if they exceed MaxBytes, whichever goroutines
 // logged them. The memory behind them is freed a little lazily: a record
 // that falls out of the window is evicted by the next record stored on the
-// same core, or within 64 records by a sweep of the whole buffer, and
-// [Handler.Stats] evicts before it counts.
+// same core, or by a sweep of the whole buffer within 64 records or
+// MaxBytes/8 bytes, and [Handler.Stats] evicts before it counts.
 //
 // # Scopes
 //
@@ -108,6 +110,20 @@
 // a flush looks is waited for up to a second, and past that it holds the
 // records after it back to the next flush rather than being overtaken.
 //
+// # A target that logs
+//
+// A target may log through the same logger while breach writes to it: a
+// sink reporting a failed delivery, a writer that logs. Such a record,
+// logged on the goroutine that is inside breach's call to the target, is
+// buffered whatever its level, and counted in [Stats].Reentrant: writing
+// it at once would recurse without end for a target that logs on every
+// write, or wait for the flush in progress, which waits for it. A later
+// flush writes it, or it is evicted or discarded and counted, like any
+// buffered record. [Handler.Flush] and [Handler.Close] called from inside
+// the target return an error and do nothing. A target that hands its
+// logging to another goroutine and waits for it must not wait on a
+// trigger: that goroutine's trigger waits for the flush in progress.
+//
 // # Lifecycle
 //
 // [Handler.Flush] writes everything buffered without ending anything.
@@ -136,19 +152,23 @@
 // first time a record is stored in it, and a [slog.Record] with five
 // attributes or fewer copies without allocating. The context attributes are
 // kept by their slice header. The byte estimate is a walk over the
-// attributes. A record that holds a LogValuer is rebuilt, resolved, which
-// allocates.
+// attributes (a bounded reflect walk for values of kind Any other than
+// []byte and the errors of errors.New and fmt.Errorf). A record that holds
+// a LogValuer is rebuilt, resolved, which allocates.
 //
 // What concurrent loggers write in common is two counters on one cache
 // line, the stamp and the byte total; the records go to the shard of the
 // logging goroutine's P, found through a [sync.Pool] of shard numbers,
-// which keeps one per P. The price is memory: each shard's ring has room
-// for the whole window, so the shared buffer holds up to eight rings of
-// Capacity records' fixed part (about 370 KiB each at the default 1000)
-// rather than one. A scope's buffer is one ring.
+// which keeps one per P. With one or two shards each ring has room for the
+// whole window; with more, the rings hold about two windows between them,
+// and a goroutine whose shard is full of the window moves on to the next.
+// Either way the fixed part of the slots, a record value each (about 370
+// bytes), comes to at most about twice the window: about 750 KiB at the
+// default Capacity of 1000. A scope's buffer is one ring.
 //
-// `make bench` measures these paths, through [slog.Logger] and directly;
-// the figures live in the generated benchmark report.
+// `make bench` measures these paths, through [slog.Logger] (beside a no-op
+// handler, whose cost is slog's own) and directly; the figures live in the
+// generated benchmark report.
 //
 // A flush costs what the target costs to write its records, plus building
 // one context per run of records that share their context attributes; it

@@ -64,6 +64,7 @@ type counters struct {
 	abandoned     atomic.Uint64
 	failed        atomic.Uint64
 	droppedScopes atomic.Uint64
+	reentrant     atomic.Uint64
 }
 
 // New returns a [Handler] that buffers records for target, configured by
@@ -180,11 +181,18 @@ func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
 		return nil
 	}
 	s := scopeFrom(ctx)
-	if r.Level >= c.cfg.flushLevel.Level() || c.customTrigger(ctx, r) {
-		return h.trigger(ctx, r, s)
-	}
-	if c.cfg.passLevel != nil && r.Level >= c.cfg.passLevel.Level() {
-		return h.direct(ctx, r)
+	// Logged by the target while a breach handler writes to it: buffered,
+	// never written at once (see reentry.go).
+	inside := reentrant()
+	if inside {
+		c.stats.reentrant.Add(1)
+	} else {
+		if r.Level >= c.cfg.flushLevel.Level() || c.customTrigger(ctx, r) {
+			return h.trigger(ctx, r, s)
+		}
+		if c.cfg.passLevel != nil && r.Level >= c.cfg.passLevel.Level() {
+			return h.direct(ctx, r)
+		}
 	}
 	if s != nil {
 		if b := c.scopeBuffer(s); b != nil {
@@ -192,9 +200,9 @@ func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
 			// going to another scope, while the record goes in.
 			s.mu.RLock()
 			if !s.ended {
-				pass := c.passing(b)
+				pass := !inside && c.passing(b)
 				if !pass {
-					h.buffer(ctx, r, b)
+					h.buffer(ctx, &r, b)
 				}
 				s.mu.RUnlock()
 				if pass {
@@ -205,14 +213,14 @@ func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
 			s.mu.RUnlock()
 		}
 	}
-	if c.passing(c.shared) {
+	if !inside && c.passing(c.shared) {
 		return h.direct(ctx, r)
 	}
-	h.buffer(ctx, r, c.shared)
+	h.buffer(ctx, &r, c.shared)
 	return nil
 }
 
-func (h *Handler) buffer(ctx context.Context, r slog.Record, b *buffer) {
+func (h *Handler) buffer(ctx context.Context, r *slog.Record, b *buffer) {
 	var e entry
 	e.capture(ctx, r, h.target)
 	b.push(&e)
@@ -222,7 +230,7 @@ func (h *Handler) buffer(ctx context.Context, r slog.Record, b *buffer) {
 func (h *Handler) direct(ctx context.Context, r slog.Record) error {
 	h.c.flushMu.RLock()
 	defer h.c.flushMu.RUnlock()
-	return h.target.Handle(ctx, r)
+	return callTarget(ctx, h.target, r)
 }
 
 // trigger writes the lead-up of r, then r. The flush lock is taken before
@@ -256,7 +264,7 @@ func (h *Handler) trigger(ctx context.Context, r slog.Record, s *scope) error {
 	berr := c.writeBatch(context.Background(), batch)
 	clear(batch) // keep no records alive between flushes
 	c.batch = batch[:0]
-	err := h.target.Handle(ctx, r)
+	err := callTarget(ctx, h.target, r)
 
 	if c.cfg.passAfter > 0 {
 		until := c.elapsed() + int64(c.cfg.passAfter)
@@ -370,5 +378,5 @@ func handleSafely(ctx context.Context, h slog.Handler, r slog.Record) (err error
 			err = fmt.Errorf("breach: target %T panicked: %v", h, p)
 		}
 	}()
-	return h.Handle(ctx, r)
+	return callTarget(ctx, h, r)
 }

@@ -211,10 +211,10 @@ func TestRecordSizeCountsWhatIsKept(t *testing.T) {
 	many := rec(slog.LevelDebug, "m", "a", 1, "b", 2, "c", 3, "d", 4, "e", 5, "f", 6, "g", 7)
 	var es, el, eg, em entry
 	ctx := context.Background()
-	es.capture(ctx, small, nil)
-	el.capture(ctx, large, nil)
-	eg.capture(ctx, grouped, nil)
-	em.capture(ctx, many, nil)
+	es.capture(ctx, &small, nil)
+	el.capture(ctx, &large, nil)
+	eg.capture(ctx, &grouped, nil)
+	em.capture(ctx, &many, nil)
 	if es.size < entrySize {
 		t.Errorf("size %d < fixed entry size %d", es.size, entrySize)
 	}

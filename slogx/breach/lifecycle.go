@@ -37,6 +37,12 @@ type Stats struct {
 	// DroppedScopes counts scopes that found MaxScopes reached and used the
 	// shared buffer instead.
 	DroppedScopes uint64
+	// Reentrant counts records the target logged through this handler
+	// while the handler was writing to it, on the same goroutine. They were
+	// buffered, whatever their level, rather than written at once, which
+	// would recurse or wait for the write in progress; like every buffered
+	// record, each is then flushed, evicted or discarded.
+	Reentrant uint64
 }
 
 // Stats returns the handler's counters, shared with every handler derived
@@ -54,6 +60,7 @@ func (h *Handler) Stats() Stats {
 		Discarded:     c.stats.discarded.Load(),
 		Abandoned:     c.stats.abandoned.Load(),
 		DroppedScopes: c.stats.droppedScopes.Load(),
+		Reentrant:     c.stats.reentrant.Load(),
 	}
 	c.scopesMu.Lock()
 	st.Scopes = len(c.live)
@@ -79,6 +86,9 @@ func (h *Handler) Flush(ctx context.Context) error {
 }
 
 func (c *core) flushAll(ctx context.Context) error {
+	if reentrant() {
+		return errReentrant
+	}
 	c.flushMu.Lock()
 	defer c.flushMu.Unlock()
 	if err := ctx.Err(); err != nil {
@@ -126,11 +136,18 @@ func (c *core) flushAll(ctx context.Context) error {
 // does, giving up after [DefaultCloseTimeout]; without it, Close discards
 // what is buffered and counts it in [Stats].Discarded.
 //
+// Flush and Close called from inside the target, while the handler writes
+// to it, do nothing and return an error: the write in progress holds what
+// they need.
+//
 // Close does not close the target: [slogx.Pipe] closes every stage. Only
 // the first call does anything; the handler still works afterwards, without
 // a heartbeat.
 func (h *Handler) Close() error {
 	c := h.c
+	if reentrant() {
+		return errReentrant // the write in progress holds what Close needs
+	}
 	var err error
 	c.closeOnce.Do(func() {
 		if c.stop != nil {

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
+
 	"go.slogx.dev/slogx"
 )
 
@@ -283,4 +285,33 @@ func TestRealClockHeartbeat(t *testing.T) {
 	if ms := target.msgs(); len(ms) == 0 || ms[0] != heartbeatMessage {
 		t.Fatalf("written %q, want heartbeats", ms)
 	}
+}
+
+// What a user's own test does: start a handler with everything that runs
+// in the background, use it, Close it, and check with goleak's default
+// options that nothing it started is still running.
+func TestNothingRunsAfterClose(t *testing.T) {
+	target := newRecorder()
+	beat := make(chan struct{}, 1)
+	target.st.handle = func(_ context.Context, r slog.Record) error {
+		if r.Message == heartbeatMessage {
+			select {
+			case beat <- struct{}{}:
+			default:
+			}
+		}
+		return nil
+	}
+	h := mustNew(target, &Options{Heartbeat: time.Millisecond, FlushOnClose: true, PassThroughAfterTrigger: time.Second})
+	logger := slog.New(h)
+	ctx, end := NewScope(context.Background())
+	logger.DebugContext(ctx, "loaded cart", "items", 3)
+	logger.ErrorContext(ctx, "payment declined", "code", "card_declined")
+	logger.Debug("cache miss", "key", "sku:7f3a9c2e")
+	end()
+	<-beat
+	if err := h.Close(); err != nil {
+		t.Fatal(err)
+	}
+	goleak.VerifyNone(t)
 }

@@ -16,7 +16,9 @@ const (
 	// a quiet service never grows.
 	DefaultCapacity = 1000
 
-	// DefaultMaxBytes bounds the approximate memory the shared buffer holds.
+	// DefaultMaxBytes bounds the memory the shared buffer keeps alive: room
+	// for a full window of records of about 8 KiB each, small beside a
+	// service's heap.
 	DefaultMaxBytes = 8 << 20
 
 	// DefaultScopeCapacity is the number of records each scope keeps: one
@@ -62,13 +64,20 @@ type Options struct {
 	// [DefaultCapacity] (1000).
 	Capacity int
 
-	// MaxBytes is the approximate number of bytes the shared buffer may
-	// hold, counting each record's fixed size plus its message, keys and
-	// string values. When a new record would exceed it, the oldest records
-	// are evicted until it fits; whichever of Capacity and MaxBytes is
-	// reached first evicts. The newest record is always kept, so a single
-	// record larger than MaxBytes is buffered alone. Default
-	// [DefaultMaxBytes] (8 MiB).
+	// MaxBytes bounds the memory the records in the shared buffer keep
+	// alive: each record's fixed size, its message and keys, and what its
+	// values hold (resolved from LogValuers): a string's bytes, a []byte's
+	// backing array, an error's text and those of the errors it wraps, and
+	// for other values what they hold one level down (the array behind a
+	// slice, a map's entries, the struct behind a pointer with its strings
+	// and slices). Memory reachable only through further pointers, and the
+	// rest of a larger string a value was sliced from, are not counted.
+	// When a new record would exceed MaxBytes, the oldest records are
+	// evicted until it fits; whichever of Capacity and MaxBytes is reached
+	// first evicts. The newest record is always kept, so a single record
+	// larger than MaxBytes is buffered alone. Evicted records are freed
+	// lazily, within MaxBytes/8 more. Default [DefaultMaxBytes] (8 MiB): a
+	// thousand records of a few KiB each, small beside a service's heap.
 	MaxBytes int
 
 	// Level is the lowest level the handler accepts: records below it are

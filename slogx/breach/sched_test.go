@@ -387,7 +387,7 @@ func schedExplore(seed uint64) (*schedRun, error) {
 		a.run = func() {
 			for i, e := range es {
 				a.cur = e.rec.Message
-				b.pushTo(&b.shards[to[i]], e)
+				b.pushTo(&b.shards[to[i]], e, nil)
 			}
 		}
 	}

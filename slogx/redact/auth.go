@@ -11,13 +11,25 @@ func isTokenChar(c byte) bool {
 // tokenLike tells a credential from a word: long enough, and with a digit,
 // a symbol or an upper-case letter after the first byte; or very long.
 func tokenLike(t string) bool {
-	return len(t) >= 20 || len(t) >= 8 && unlikeWord(t)
+	return !hyphenated(t) && (len(t) >= 20 || len(t) >= 8 && unlikeWord(t))
+}
+
+// hyphenated reports whether t is words joined by '-' or '.' ("token-based",
+// "single-sign-on"): prose, not a credential.
+func hyphenated(t string) bool {
+	for i := 0; i < len(t); i++ {
+		c := t[i]
+		if !isLower(c) && c != '-' && c != '.' && !(i == 0 && isUpper(c)) {
+			return false
+		}
+	}
+	return true
 }
 
 // credentialLike is tokenLike for a value already in a credential's place
 // (after "authorization:"): shorter tokens count.
 func credentialLike(t string) bool {
-	return len(t) >= 16 || len(t) >= 6 && unlikeWord(t)
+	return !hyphenated(t) && (len(t) >= 16 || len(t) >= 6 && unlikeWord(t))
 }
 
 // unlikeWord reports whether t has a digit, a symbol or a capital after
@@ -76,6 +88,9 @@ func findAuth(dst []span, s string) []span {
 			}
 		case hasPrefixFold(s[i:], "authorization"):
 			j := i + 13
+			if j+1 < len(s) && s[j] == '\\' && s[j+1] == '"' {
+				j++ // JSON inside a JSON string
+			}
 			if j < len(s) && (s[j] == '"' || s[j] == '\'') {
 				j++
 			}
@@ -90,13 +105,21 @@ func findAuth(dst []span, s string) []span {
 				j++
 			}
 			var quote byte
+			if j+1 < len(s) && s[j] == '\\' && s[j+1] == '"' {
+				j++
+			}
 			if j < len(s) && (s[j] == '"' || s[j] == '\'') {
 				quote = s[j]
 				j++
 			}
-			// fmt prints a header map as "map[Authorization:[Bearer x]]".
+			// fmt prints a header map as "map[Authorization:[Bearer x]]",
+			// JSON an http.Header as {"Authorization":["Bearer x"]}.
 			if j < len(s) && s[j] == '[' {
 				j++
+				if quote == 0 && j < len(s) && (s[j] == '"' || s[j] == '\'') {
+					quote = s[j]
+					j++
+				}
 			}
 			if sp, ok := authValue(s, j, quote); ok {
 				dst = append(dst, sp)
@@ -191,7 +214,7 @@ func skipAssign(s string, j int) int {
 }
 
 func isAuthValueChar(c byte) bool {
-	return c > ' ' && c != '"' && c != '\'' && c != ',' && c != ';' && c != '&' && c != 0x7f &&
+	return c > ' ' && c != '"' && c != '\'' && c != ',' && c != ';' && c != '&' && c != 0x7f && c != '\\' &&
 		c != '[' && c != ']'
 }
 

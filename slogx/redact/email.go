@@ -53,6 +53,9 @@ func findEmails(dst []span, s string, urlCreds bool) []span {
 		if st > 0 && isURLUserinfo(s, st, urlCreds) {
 			continue
 		}
+		if isSCPRemote(s, en) {
+			continue
+		}
 		dst = append(dst, span{start: st, end: en})
 		off = en
 	}
@@ -108,4 +111,11 @@ func validDomain(d string) bool {
 		}
 	}
 	return false
+}
+
+// isSCPRemote reports whether the host ending at en is followed by ":path",
+// as in git's scp-like remotes ("git@github.com:acme/api.git"): a user
+// at a host, not an address. A port ("host:22") does not count.
+func isSCPRemote(s string, en int) bool {
+	return en+1 < len(s) && s[en] == ':' && (isAlpha(s[en+1]) || s[en+1] == '~' || s[en+1] == '/')
 }

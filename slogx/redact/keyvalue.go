@@ -20,7 +20,8 @@ func kvKeyBefore(s string, i int) (key string, quoted bool) {
 	if j > 0 && (s[j-1] == '"' || s[j-1] == '\'') {
 		j--
 		quoted = true
-		if j > 0 && s[j-1] == '\\' {
+		// Escaped once or more: JSON inside a JSON string, maybe twice.
+		for j > 0 && s[j-1] == '\\' {
 			j--
 		}
 	}
@@ -122,15 +123,22 @@ func kvValue(s string, i int, quotedKey bool, key string) (span, bool) {
 	if v < len(s) && s[v] == '[' {
 		v++
 	}
-	if v < len(s) && s[v] == '\\' && v+1 < len(s) && s[v+1] == '"' {
-		// An escaped quote: JSON logged inside a JSON string.
-		st := v + 2
-		for en := st; en+1 < len(s); en++ {
-			if s[en] == '\\' && s[en+1] == '"' {
-				return valueSpan(s, st, en, key)
-			}
+	if v < len(s) && s[v] == '\\' {
+		// An escaped quote, once or more: JSON logged inside a JSON
+		// string. The value ends where the closing quote's escape starts.
+		q := v
+		for q < len(s) && s[q] == '\\' {
+			q++
 		}
-		return span{}, false
+		if q == len(s) || s[q] != '"' {
+			return span{}, false
+		}
+		st := q + 1
+		en := st
+		for en < len(s) && s[en] != '\\' && s[en] != '"' {
+			en++
+		}
+		return valueSpan(s, st, en, key)
 	}
 	if v < len(s) && (s[v] == '"' || s[v] == '\'') {
 		q := s[v]
@@ -172,7 +180,7 @@ func valueSpan(s string, st, en int, key string) (span, bool) {
 	switch {
 	case foldIn(v, placeholderValues):
 		return span{}, false
-	case len(key) == 3 && hasPrefixFold(key, "pwd") && (v[0] == '/' || v[0] == '~'):
+	case isPathUnderPWD(key, v):
 		// $PWD in an env dump is a directory, not a password.
 		return span{}, false
 	}

@@ -22,10 +22,12 @@ const DefaultMaxDepth = 16
 // detectors cannot recognize by their text (a bare nine-digit SSN).
 func DefaultKeys() []string {
 	return []string{
-		"password", "passwd", "passphrase", "secret", "token", "api_key", "apikey",
-		"authorization", "cookie", "set-cookie", "session", "session_id",
-		"private_key", "client_secret", "secret_key", "secret_access_key",
-		"credential", "credentials", "jwt", "otp", "ssn", "card_number", "cvv",
+		"password", "passwd", "pwd", "pass", "passphrase", "password_hash", "secret", "token",
+		"api_key", "apikey", "authorization", "cookie", "set-cookie", "session", "session_id",
+		"sessionid", "phpsessid", "jsessionid", "connectsid", "private_key", "client_secret",
+		"secret_key", "secret_access_key", "secret_key_base", "signing_key", "encryption_key",
+		"master_key", "account_key", "shared_access_key", "connection_string",
+		"credential", "credentials", "jwt", "otp", "ssn", "card_number", "cc_number", "pan", "cvv",
 	}
 }
 

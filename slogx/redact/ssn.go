@@ -5,7 +5,7 @@ func findSSNs(dst []span, s string) []span {
 		if !isDigit(s[i]) {
 			continue
 		}
-		if i > 0 && (isWord(s[i-1]) || (i > 1 && isNumberJoiner(s[i-1]) && isDigit(s[i-2]))) {
+		if i > 0 && isWord(s[i-1]) {
 			// Inside a longer number or token; skip the rest of its digits.
 			for i+1 < len(s) && isDigit(s[i+1]) {
 				i++
@@ -17,8 +17,16 @@ func findSSNs(dst []span, s string) []span {
 			isDigit(s[i+7]) && isDigit(s[i+8]) && isDigit(s[i+9]) && isDigit(s[i+10])) {
 			continue
 		}
+		// Dashes make the SSN one token, so numbers beside it after a space
+		// (fixed-width records, ids) are neighbours; grouped by spaces, it
+		// cannot be told from the digit groups around it.
+		dashed := s[i+3] == '-'
+		joins := func(c byte) bool { return isNumberJoiner(c) && !(dashed && c == ' ') }
+		if i > 1 && joins(s[i-1]) && isDigit(s[i-2]) {
+			continue
+		}
 		en := i + 11
-		if en < len(s) && (isWord(s[en]) || (en+1 < len(s) && isNumberJoiner(s[en]) && isDigit(s[en+1]))) {
+		if en < len(s) && (isWord(s[en]) || (en+1 < len(s) && joins(s[en]) && isDigit(s[en+1]))) {
 			continue
 		}
 		area := prefix([]byte{s[i] - '0', s[i+1] - '0', s[i+2] - '0'}, 3)

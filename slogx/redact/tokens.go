@@ -68,14 +68,24 @@ type anchored struct {
 	off  int // offset of the anchor byte in rule.prefix
 }
 
-// tokenAnchors maps each anchor byte to the rules anchored on it. A rule is
-// anchored on the rarest byte of its prefix (separators first), so that the
-// hint pass stops on few bytes of ordinary text.
-var tokenAnchors = func() (t [256][]anchored) {
+// tokenAnchors maps each anchor byte, and the byte before it, to the rules
+// anchored there. A rule is anchored on the rarest byte of its prefix
+// (separators first), so that the hint pass stops on few bytes of ordinary
+// text, and the byte before narrows a stop to the one or two rules that
+// can match. Rules anchored on their first byte are under 0.
+var tokenAnchors = func() (t [256]*[256][]anchored) {
 	for i := range tokenRules {
 		r := &tokenRules[i]
 		off := anchorOffset(r.prefix)
-		t[r.prefix[off]] = append(t[r.prefix[off]], anchored{rule: r, off: off})
+		a := r.prefix[off]
+		if t[a] == nil {
+			t[a] = new([256][]anchored)
+		}
+		prev := byte(0)
+		if off > 0 {
+			prev = r.prefix[off-1]
+		}
+		t[a][prev] = append(t[a][prev], anchored{rule: r, off: off})
 	}
 	return t
 }()
@@ -97,7 +107,7 @@ func anchorOffset(prefix string) int {
 // isTokenAnchor marks the bytes some rule is anchored on.
 var isTokenAnchor = func() (t [256]bool) {
 	for b := range tokenAnchors {
-		t[b] = len(tokenAnchors[b]) > 0
+		t[b] = tokenAnchors[b] != nil
 	}
 	return t
 }()
@@ -105,7 +115,23 @@ var isTokenAnchor = func() (t [256]bool) {
 // tokenAt reports whether a rule's prefix, anchored on s[i], starts a token
 // there; it returns the span of the token's body.
 func tokenAt(s string, i int) (span, bool) {
-	for _, a := range tokenAnchors[s[i]] {
+	byPrev := tokenAnchors[s[i]]
+	if byPrev == nil {
+		return span{}, false
+	}
+	if len(byPrev[0]) > 0 {
+		if sp, ok := tokenAtFrom(s, i, byPrev[0]); ok {
+			return sp, true
+		}
+	}
+	if i == 0 {
+		return span{}, false
+	}
+	return tokenAtFrom(s, i, byPrev[s[i-1]])
+}
+
+func tokenAtFrom(s string, i int, rules []anchored) (span, bool) {
+	for _, a := range rules {
 		st := i - a.off
 		p := a.rule.prefix
 		if st < 0 || len(s)-st < len(p)+a.rule.min || s[st] != p[0] || s[st:st+len(p)] != p {
