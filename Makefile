@@ -12,7 +12,7 @@ FUZZMIN  ?= 2s
 COUNT    ?= 10
 BENCHOUT := .cache/bench
 
-.PHONY: test vet staticcheck victorialogs unit fuzz bench
+.PHONY: test vet staticcheck victorialogs unit fuzz bench demo
 
 test: vet staticcheck victorialogs unit fuzz
 
@@ -51,3 +51,15 @@ E2E_ROUNDS  ?= 3
 .PHONY: bench-e2e
 bench-e2e: victorialogs
 	$(GO) test -tags e2e -count=1 -run '^TestE2EThroughput$$' -v ./slogx/victoria/ -args -e2e.records=$(E2E_RECORDS) -e2e.rounds=$(E2E_ROUNDS)
+
+# The demo: a checkout service wired with slogx, a few hundred requests,
+# and a report checked against a real VictoriaLogs that the demo starts and
+# stops (built into .cache/ on first use). ARGS=-sink=stdout needs no
+# server; ARGS=-keep keeps the server up for its UI until Ctrl-C.
+ARGS ?=
+demo:
+	@$(GO) build -o .cache/bin/demo ./examples/demo
+	@case " $(ARGS) " in \
+	*" -sink=stdout "*|*" --sink=stdout "*) .cache/bin/demo $(ARGS) ;; \
+	*) .cache/bin/demo -victorialogs="$$(scripts/victorialogs.sh)" $(ARGS) ;; \
+	esac

@@ -57,6 +57,25 @@ backends look for them.
 handlers print such records, and sinks that ship records elsewhere never send
 them.
 
+# HTTP services
+
+[HTTP] wraps an [net/http.Handler] (typically a whole [net/http.ServeMux])
+so that every record of a request carries its id: the client's
+X-Request-ID, the trace id of a W3C traceparent, or a fresh one, stored with
+NewContext. It writes one access record per request (method, the ServeMux
+pattern that matched, path, status, duration, bytes, remote address, user
+agent), recovers panics, and, through [HTTPOptions].Scope, runs each request
+in its own breach scope:
+
+	handler := slogx.HTTP(mux, &slogx.HTTPOptions{
+		Logger: logger,
+		Scope:  breach.NewScope, // a failing request writes its own lead-up
+		Skip:   []string{"/health"},
+	})
+
+[Stack] adds the stack of the code that logged to records at or above a
+level (ERROR by default), trimmed of slog's and slogx's frames.
+
 # Performance
 
 JSONHandler encodes into pooled buffers with the shared encoder in

@@ -2,7 +2,6 @@ package redact
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -98,172 +97,6 @@ func strAttr(key, kind, v string) corpusAttr {
 	return corpusAttr{Key: key, Kind: kind, Value: jsonValue(v)}
 }
 
-// ---- secrets ----
-
-var (
-	firstNames = []string{"alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy", "mallory", "oscar", "peggy", "trent", "victor", "walter"}
-	domains    = []string{"example.com", "example.org", "mail.example.co.uk", "corp.example.net", "test.example.io", "example.de"}
-)
-
-func (g *gen) email() string {
-	local := g.pick(firstNames...)
-	switch g.r.IntN(4) {
-	case 0:
-		local += "." + g.pick(firstNames...)
-	case 1:
-		local += "+" + g.pick("news", "billing", "dev")
-	case 2:
-		local += fmt.Sprint(g.r.IntN(1000))
-	}
-	return local + "@" + g.pick(domains...)
-}
-
-type issuer struct {
-	prefix string
-	length int
-	layout []int
-}
-
-var issuers = []issuer{
-	{"4", 16, []int{4, 4, 4, 4}}, {"4", 13, nil}, {"4", 19, []int{4, 4, 4, 4, 3}},
-	{"51", 16, []int{4, 4, 4, 4}}, {"55", 16, []int{4, 4, 4, 4}}, {"2221", 16, []int{4, 4, 4, 4}},
-	{"2720", 16, []int{4, 4, 4, 4}}, {"34", 15, []int{4, 6, 5}}, {"37", 15, []int{4, 6, 5}},
-	{"6011", 16, []int{4, 4, 4, 4}}, {"65", 16, []int{4, 4, 4, 4}}, {"3528", 16, []int{4, 4, 4, 4}},
-	{"36", 14, []int{4, 6, 4}}, {"62", 16, []int{4, 4, 4, 4}}, {"6759", 16, []int{4, 4, 4, 4}},
-	{"2200", 16, []int{4, 4, 4, 4}},
-}
-
-// luhnDigits returns prefix filled to n digits with a valid check digit.
-func (g *gen) luhnDigits(prefix string, n int) []byte {
-	d := []byte(prefix)
-	for len(d) < n-1 {
-		d = append(d, byte('0'+g.r.IntN(10)))
-	}
-	for c := byte('0'); c <= '9'; c++ {
-		try := append(append([]byte(nil), d...), c)
-		ds := make([]byte, len(try))
-		for i, x := range try {
-			ds[i] = x - '0'
-		}
-		if luhn(ds) {
-			return try
-		}
-	}
-	panic("unreachable")
-}
-
-func layout(d []byte, groups []int, sep string) string {
-	if groups == nil || sep == "" {
-		return string(d)
-	}
-	var parts []string
-	i := 0
-	for _, n := range groups {
-		parts = append(parts, string(d[i:i+n]))
-		i += n
-	}
-	return strings.Join(parts, sep)
-}
-
-func (g *gen) card() string {
-	is := issuers[g.r.IntN(len(issuers))]
-	d := g.luhnDigits(is.prefix, is.length)
-	return layout(d, is.layout, g.pick("", " ", "-"))
-}
-
-func (g *gen) ssn() string {
-	area := 1 + g.r.IntN(898)
-	if area == 666 {
-		area = 667
-	}
-	sep := g.pick("-", "-", " ")
-	return fmt.Sprintf("%03d%s%02d%s%04d", area, sep, 1+g.r.IntN(99), sep, 1+g.r.IntN(9999))
-}
-
-func (g *gen) token(n int) string { return g.chars(n, alnum+"-._~") }
-
-// bearer returns an Authorization-style text and the credential in it.
-func (g *gen) bearer() (text, secret string) {
-	switch g.r.IntN(5) {
-	case 0:
-		secret = g.token(32)
-		return "Bearer " + secret, secret
-	case 1:
-		secret = g.token(40)
-		return "Authorization: Bearer " + secret, secret
-	case 2:
-		secret = base64.StdEncoding.EncodeToString([]byte(g.pick(firstNames...) + ":" + g.chars(12, alnum)))
-		return "Authorization: Basic " + secret, secret
-	case 3:
-		secret = g.chars(24, hexDigits)
-		return "authorization=" + secret, secret
-	default:
-		secret = g.token(28)
-		return `"Authorization": "Token ` + secret + `"`, secret
-	}
-}
-
-func (g *gen) jwt() string {
-	enc := base64.RawURLEncoding
-	h := enc.EncodeToString([]byte(g.pick(`{"alg":"HS256","typ":"JWT"}`, `{"alg":"RS256","kid":"`+g.chars(8, hexDigits)+`"}`, `{"typ":"JWT","alg":"ES256"}`)))
-	p := enc.EncodeToString(fmt.Appendf(nil, `{"sub":"%s","iat":%d,"email":"%s"}`, g.chars(10, alnum), 1700000000+g.r.IntN(1e7), g.pick(firstNames...)))
-	return h + "." + p + "." + g.chars(43, b64url)
-}
-
-func (g *gen) aws() string {
-	return g.pick("AKIA", "ASIA") + g.chars(16, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
-}
-
-// pem returns a private key block and its body lines, each a secret.
-func (g *gen) pem() (block string, lines []string) {
-	label := g.pick("RSA PRIVATE KEY", "EC PRIVATE KEY", "PRIVATE KEY", "OPENSSH PRIVATE KEY", "ENCRYPTED PRIVATE KEY")
-	for range 2 + g.r.IntN(3) {
-		lines = append(lines, g.chars(64, alnum+"+/"))
-	}
-	return "-----BEGIN " + label + "-----\n" + strings.Join(lines, "\n") + "\n-----END " + label + "-----", lines
-}
-
-func (g *gen) password() string {
-	return g.pick("Tr0ub4dor", "hunter", "CorrectHorse", "s3cr3t", "letmein", "P@55w0rd") + g.chars(6, alnum) + g.pick("!", "#", "*", "")
-}
-
-// urlCreds returns a URL with a password and the password.
-func (g *gen) urlCreds() (string, string) {
-	pw := g.password()
-	scheme := g.pick("postgres", "mysql", "redis", "https", "amqp", "mongodb+srv")
-	return fmt.Sprintf("%s://%s:%s@%s:%d/%s", scheme, g.pick(firstNames...), pw, g.pick("db", "cache", "mq")+"."+g.pick(domains...), 1024+g.r.IntN(9000), g.pick("app", "orders", "")), pw
-}
-
-// urlParam returns a URL whose query carries a credential, and the credential.
-func (g *gen) urlParam() (string, string) {
-	name := g.pick(DefaultURLParams()...)
-	v := g.chars(20+g.r.IntN(20), alnum+"-_")
-	sep := "?"
-	pre := ""
-	if g.r.IntN(2) == 0 {
-		pre = "?page=" + fmt.Sprint(g.r.IntN(9)+1)
-		sep = "&"
-	}
-	if name == "access_token" && g.r.IntN(2) == 0 {
-		return "https://app." + g.pick(domains...) + "/callback#" + name + "=" + v + "&token_type=bearer", v
-	}
-	return "https://" + g.pick("s3.amazonaws.com/bucket", "storage.googleapis.com/b", "api."+g.pick(domains...)) + "/v1/items" + pre + sep + name + "=" + v + "&lang=en", v
-}
-
-func (g *gen) stripe() string { return g.pick("sk", "rk") + "_live_" + g.chars(24, alnum) }
-
-func (g *gen) iban() string {
-	for {
-		bban := g.chars(4, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") + g.chars(14, "0123456789")
-		for check := 2; check <= 98; check++ {
-			s := fmt.Sprintf("GB%02d%s", check, bban)
-			if ibanValid(s) {
-				return s
-			}
-		}
-	}
-}
-
 // A secretText is a text that holds secrets, and the secrets.
 type secretText struct {
 	kind    string
@@ -272,6 +105,18 @@ type secretText struct {
 	inURL   string // a URL carrying the secret, for the url placement; "" if none makes sense
 	// urlSecrets are the secrets as inURL spells them, when it differs.
 	urlSecrets []string
+	// whole texts (bodies, dumps, headers) are logged as they are, or
+	// after a short lead-in, not inside a sentence's quotes.
+	whole bool
+}
+
+func ruleByID(id string) *tokenRule {
+	for i := range tokenRules {
+		if tokenRules[i].id == id {
+			return &tokenRules[i]
+		}
+	}
+	panic(id)
 }
 
 func (g *gen) secretText(kind string) secretText {
@@ -316,14 +161,25 @@ func (g *gen) secretText(kind string) secretText {
 	case "url_params":
 		u, v := g.urlParam()
 		return one(u, v, u)
-	case "stripe_key":
-		k := g.stripe()
-		return one(k, k, "https://hooks."+g.pick(domains...)+"/cb?live="+k)
 	case "iban":
 		i := g.iban()
 		return one(i, i, "")
 	}
-	panic(kind)
+	if id, ok := strings.CutPrefix(kind, "token/"); ok {
+		r := ruleByID(id)
+		n := r.min + g.r.IntN(min(r.max, r.min+40)-r.min+1)
+		if r.check == checkTelegram {
+			n = 45
+		}
+		tok := exampleToken(r, n, g.r)
+		st := one(tok, tok[len(r.prefix):], "")
+		if isAlnum(r.prefix[0]) && !strings.ContainsAny(tok, "/+=:") {
+			st.inURL = "https://hooks." + g.pick(domains...) + "/v1/cb?ref=build&key=" + tok
+		}
+		return st
+	}
+	text, secret := g.textCredential(kind)
+	return secretText{kind: kind, text: text, secrets: []string{secret}, whole: true}
 }
 
 var sentences = []string{
@@ -335,20 +191,24 @@ var sentences = []string{
 	"failed to process (%s): upstream timeout",
 }
 
-func (g *gen) sentence(s string) string {
-	// PEM blocks and Authorization texts read best on their own.
-	return fmt.Sprintf(g.pick(sentences...), s)
+var leadIns = []string{"%s", "request body: %s", "exec failed: %s", "upstream said %s"}
+
+func (g *gen) sentence(st secretText) string {
+	if st.whole {
+		return fmt.Sprintf(g.pick(leadIns...), st.text)
+	}
+	return fmt.Sprintf(g.pick(sentences...), st.text)
 }
 
 var placements = []string{
 	"message", "attr", "group", "nested_group", "with", "group_with", "ctx",
-	"error", "stringer", "valuer", "map", "slice", "struct", "url",
+	"error", "stringer", "valuer", "map", "slice", "strings", "struct", "raw", "marshaler", "url",
 }
 
 func (g *gen) place(where string, st secretText) (corpusRecord, bool) {
 	g.n++
 	rec := corpusRecord{Name: fmt.Sprintf("%s/%s/%03d", st.kind, where, g.n), Msg: "event", Secrets: st.secrets}
-	text := g.sentence(st.text)
+	text := g.sentence(st)
 	plain := strAttr("request_id", "string", fmt.Sprintf("req-%06d", g.r.IntN(1e6)))
 	switch where {
 	case "message":
@@ -381,6 +241,10 @@ func (g *gen) place(where string, st secretText) (corpusRecord, bool) {
 			"id": g.r.IntN(1000), "user": map[string]any{"comment": text, "roles": []any{"admin"}}})}}
 	case "slice":
 		rec.Attrs = []corpusAttr{{Key: "lines", Kind: "slice", Value: jsonValue([]any{"starting", text, 42})}}
+	case "strings":
+		rec.Attrs = []corpusAttr{{Key: "argv", Kind: "strings", Value: jsonValue([]string{"worker", text})}}
+	case "raw", "marshaler":
+		rec.Attrs = []corpusAttr{strAttr("payload", where, string(jsonValue(map[string]any{"id": g.r.IntN(1000), "note": text})))}
 	case "struct":
 		p := corpusProfile{Name: g.pick(firstNames...)}
 		switch g.r.IntN(3) {
@@ -468,14 +332,50 @@ func (g *gen) keyed() []corpusRecord {
 
 func (g *gen) secrets() []corpusRecord {
 	var recs []corpusRecord
-	kinds := []string{"email", "card", "ssn", "bearer", "jwt", "aws", "pem", "url_credentials", "url_params", "stripe_key", "iban"}
-	for _, kind := range kinds {
+	add := func(rec corpusRecord, ok bool) {
+		if ok {
+			recs = append(recs, rec)
+		}
+	}
+	// The detectors of the first round, twice in every place.
+	for _, kind := range []string{"email", "card", "ssn", "bearer", "jwt", "aws", "pem", "url_credentials", "url_params", "iban"} {
 		for _, where := range placements {
 			for range 2 {
-				if rec, ok := g.place(where, g.secretText(kind)); ok {
-					recs = append(recs, rec)
-				}
+				add(g.place(where, g.secretText(kind)))
 			}
+		}
+	}
+	// Every vendor token rule, in nine places, rotating.
+	for k, r := range tokenRules {
+		for j := range 9 {
+			add(g.place(placements[(k+j*2)%len(placements)], g.secretText("token/"+r.id)))
+		}
+	}
+	// Credentials inside text, in eight places, rotating.
+	for k, kind := range textCredentialKinds {
+		for j := range 8 {
+			where := placements[(k+j*2)%len(placements)]
+			if where == "url" {
+				where = "attr"
+			}
+			add(g.place(where, g.secretText(kind)))
+		}
+	}
+	// Typed values, at the root, in a group and bound with With.
+	for _, kind := range typedKinds {
+		for j := range 4 {
+			a, secret := g.typedSecret(kind)
+			g.n++
+			rec := corpusRecord{Name: fmt.Sprintf("%s/%d/%03d", kind, j, g.n), Msg: "outbound request", Secrets: []string{secret}}
+			switch j % 3 {
+			case 0:
+				rec.Attrs = []corpusAttr{a}
+			case 1:
+				rec.Attrs = []corpusAttr{{Key: "http", Kind: "group", Value: jsonValue([]corpusAttr{a})}}
+			default:
+				rec.With = []corpusAttr{a}
+			}
+			recs = append(recs, rec)
 		}
 	}
 	recs = append(recs, g.keyed()...)
@@ -489,168 +389,17 @@ func (g *gen) secrets() []corpusRecord {
 			Secrets: []string{a.text, b.text, c.text},
 		})
 	}
-	return recs
-}
-
-// ---- look-alikes ----
-
-func (g *gen) uuid() string {
-	h := g.chars(32, hexDigits)
-	return h[:8] + "-" + h[8:12] + "-4" + h[13:16] + "-" + g.pick("8", "9", "a", "b") + h[17:20] + "-" + h[20:]
-}
-
-// numericUUID is a UUID made of digits only, the kind that fools card checks.
-func (g *gen) numericUUID() string {
-	h := g.chars(32, "0123456789")
-	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
-}
-
-func (g *gen) msTimestamp() string {
-	return fmt.Sprint(int64(1_000_000_000_000) + g.r.Int64N(1_000_000_000_000)) // 2001 to 2033
-}
-
-// nonCard returns a 13 to 19 digit number that no issuer check accepts:
-// an unused first digit, or a card prefix that fails Luhn.
-func (g *gen) nonCard() string {
-	n := 13 + g.r.IntN(7)
-	if g.r.IntN(2) == 0 {
-		return g.pick("1", "7", "8", "9") + g.chars(n-1, "0123456789")
-	}
-	is := issuers[g.r.IntN(len(issuers))]
-	d := g.luhnDigits(is.prefix, is.length)
-	last := d[len(d)-1] - '0'
-	d[len(d)-1] = '0' + (last+1+byte(g.r.IntN(9)))%10
-	return string(d)
-}
-
-func (g *gen) badSSN() string {
-	switch g.r.IntN(4) {
-	case 0:
-		return fmt.Sprintf("%03d-%02d-%04d", g.pick2(0, 666, 900+g.r.IntN(100)), 1+g.r.IntN(99), 1+g.r.IntN(9999))
-	case 1:
-		return fmt.Sprintf("%03d-00-%04d", 1+g.r.IntN(665), 1+g.r.IntN(9999))
-	case 2:
-		return fmt.Sprintf("%03d-%02d-0000", 1+g.r.IntN(665), 1+g.r.IntN(99))
-	default:
-		return fmt.Sprintf("+1-%03d-%03d-%04d", 200+g.r.IntN(700), 200+g.r.IntN(700), g.r.IntN(10000))
-	}
-}
-
-func (g *gen) pick2(xs ...int) int { return xs[g.r.IntN(len(xs))] }
-
-func (g *gen) version() string {
-	return g.pick("v", "", "go", "release-") + fmt.Sprintf("%d.%d.%d", g.r.IntN(3), g.r.IntN(30), g.r.IntN(20)) + g.pick("", "-rc.1", "+build.20240115", "-beta")
-}
-
-func (g *gen) ipPort() string {
-	switch g.r.IntN(3) {
-	case 0:
-		return fmt.Sprintf("10.%d.%d.%d:%d", g.r.IntN(256), g.r.IntN(256), g.r.IntN(256), 1024+g.r.IntN(60000))
-	case 1:
-		return fmt.Sprintf("[2001:db8::%x]:%d", g.r.IntN(65536), 1+g.r.IntN(65535))
-	default:
-		return fmt.Sprintf("%d.%d.%d.%d:443", 1+g.r.IntN(223), g.r.IntN(256), g.r.IntN(256), g.r.IntN(256))
-	}
-}
-
-func (g *gen) atProse() string {
-	return g.pick(
-		"ping @"+g.pick(firstNames...)+" about the deploy",
-		"meet @ "+fmt.Sprint(1+g.r.IntN(12))+"pm in room 4",
-		"asset icon@"+g.pick("2x", "3x")+".png missing",
-		"npm install lodash@4.17."+fmt.Sprint(g.r.IntN(22)),
-		"go get golang.org/x/net@v0."+fmt.Sprint(g.r.IntN(30))+".0",
-		"image nginx@sha256:"+g.chars(64, hexDigits),
-		"cc @channel: build "+fmt.Sprint(g.r.IntN(9999))+" is green",
-		"ssh://git@github.com/org/repo.git",
-		g.pick(firstNames...)+"@localhost refused the connection",
-		"price: 3 @ $4.99",
-		"@types/node@20."+fmt.Sprint(g.r.IntN(12))+".0 installed",
-	)
-}
-
-func (g *gen) prose() string {
-	return g.pick(
-		"the bearer of this note may pass",
-		"basic auth is disabled for this route",
-		"authorization failed for "+g.pick(firstNames...),
-		"authorization: "+g.pick("user not allowed", "invalid token", "denied", "expired session"),
-		"token bucket refilled, 5 tokens left",
-		"password policy updated",
-		"secret rotation scheduled for "+fmt.Sprintf("2025-%02d-%02d", 1+g.r.IntN(12), 1+g.r.IntN(28)),
-		"eyJ is how base64 JSON starts",
-		"AKIA prefix means a long-term key",
-		"-----BEGIN CERTIFICATE-----\nMIIB"+g.chars(40, alnum)+"\n-----END CERTIFICATE-----",
-		"https://example.com/search?q=golang&page="+fmt.Sprint(1+g.r.IntN(9)),
-		"https://"+g.pick(firstNames...)+"@example.com/profile",
-		"GET /api/v1/orders?sort=desc&limit=50 200",
-	)
-}
-
-func (g *gen) lookalikeValue() (string, string) {
-	switch g.r.IntN(11) {
-	case 0:
-		return "ts_ms", g.msTimestamp()
-	case 1:
-		return "order", g.pick("ORD-", "#", "PO-", "INV-2024-") + g.chars(6+g.r.IntN(5), "0123456789")
-	case 2:
-		return "order_number", g.nonCard()
-	case 3:
-		return "request_id", g.uuid()
-	case 4:
-		return "trace_id", g.numericUUID()
-	case 5:
-		return "version", g.version()
-	case 6:
-		return "note", g.atProse()
-	case 7:
-		return "addr", g.ipPort()
-	case 8:
-		return "ref", g.badSSN()
-	case 9:
-		return "sha", g.chars(40, hexDigits)
-	default:
-		return "text", g.prose()
-	}
-}
-
-func (g *gen) lookalikes() []corpusRecord {
-	var recs []corpusRecord
-	lookWhere := []string{"message", "attr", "group", "with", "group_with", "ctx", "error", "map", "slice", "struct", "valuer"}
-	for i := 0; i < 264; i++ {
-		where := lookWhere[i%len(lookWhere)]
-		key, v := g.lookalikeValue()
+	// Secrets only the application knows, for its own detectors.
+	for range 6 {
+		badge := fmt.Sprintf("EMP-%06d-%s", g.r.IntN(999999), g.chars(2, "ABCDEFGHJKLMNPQRSTUVWXYZ"))
+		lic := "ACME-" + g.chars(4, "ABCDEF0123456789") + "-" + g.chars(4, "ABCDEF0123456789") + "-" + g.chars(4, "ABCDEF0123456789") + "-" + g.chars(4, "ABCDEF0123456789")
 		g.n++
-		rec := corpusRecord{Name: fmt.Sprintf("lookalike/%s/%s/%03d", key, where, g.n), Msg: "event"}
-		num := corpusAttr{Key: g.pick("tokens", "input_tokens", "keys", "passwordless", "session_count", "n"), Kind: "int", Value: json.RawMessage(g.msTimestamp())}
-		switch where {
-		case "message":
-			rec.Msg = fmt.Sprintf("%s=%s handled", key, v)
-			rec.Attrs = []corpusAttr{num}
-		case "attr":
-			rec.Attrs = []corpusAttr{strAttr(key, "string", v), num}
-		case "group":
-			rec.Attrs = []corpusAttr{{Key: "req", Kind: "group", Value: jsonValue([]corpusAttr{strAttr(key, "string", v), num})}}
-		case "with":
-			rec.With = []corpusAttr{strAttr(key, "string", v)}
-		case "group_with":
-			rec.Groups = []string{"job"}
-			rec.GroupWith = []corpusAttr{strAttr(key, "string", v)}
-			rec.Attrs = []corpusAttr{num}
-		case "ctx":
-			rec.Ctx = []corpusAttr{strAttr(key, "string", v)}
-		case "error":
-			rec.Attrs = []corpusAttr{strAttr("err", "error", key+" "+v+" not found")}
-		case "map":
-			rec.Attrs = []corpusAttr{{Key: "data", Kind: "map", Value: jsonValue(map[string]any{key: v, "count": 3})}}
-		case "slice":
-			rec.Attrs = []corpusAttr{{Key: "items", Kind: "slice", Value: jsonValue([]any{v, "next"})}}
-		case "struct":
-			rec.Attrs = []corpusAttr{{Key: "profile", Kind: "struct", Value: jsonValue(corpusProfile{Name: "n", Note: v, Tags: []string{key}})}}
-		case "valuer":
-			rec.Attrs = []corpusAttr{strAttr(key, "valuer", v)}
-		}
-		recs = append(recs, rec)
+		recs = append(recs, corpusRecord{
+			Name:    fmt.Sprintf("custom/attr/%03d", g.n),
+			Msg:     "license check",
+			Attrs:   []corpusAttr{strAttr("detail", "string", "badge "+badge+" activated "+lic)},
+			Secrets: []string{badge, lic},
+		})
 	}
 	return recs
 }

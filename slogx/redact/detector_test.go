@@ -8,7 +8,7 @@ import (
 
 // scanWith runs one detector alone over s.
 func scanWith(d Detector, s string) string {
-	e := newEngine(&Options{Detectors: []Detector{d}, URLParams: []string{}})
+	e := newEngine(&Options{Detectors: []Detector{d}, URLParams: []string{}}, newKeySet(DefaultKeys()))
 	out, _ := e.scan(s, false)
 	return out
 }
@@ -135,7 +135,7 @@ func TestDetectors(t *testing.T) {
 }
 
 func TestURLParams(t *testing.T) {
-	e := newEngine(&Options{Detectors: []Detector{}})
+	e := newEngine(&Options{Detectors: []Detector{}}, newKeySet(DefaultKeys()))
 	tests := []struct{ in, want string }{
 		{"GET /cb?access_token=abc&state=xyz", "GET /cb?access_token=" + R + "&state=xyz"},
 		{"GET /?code=404&next=302", "GET /?code=404&next=302"},
@@ -190,7 +190,7 @@ func TestCustomDetectors(t *testing.T) {
 
 func TestRedactingTwiceChangesNothingMore(t *testing.T) {
 	for _, opts := range []*Options{{}, {HashKey: []byte("k")}, {Replacement: "***", Detectors: []Detector{Bearer.WithReplacement("<auth>"), Email, URLCredentials}}} {
-		e := newEngine(opts)
+		e := newEngine(opts, newKeySet(DefaultKeys()))
 		for _, in := range []string{
 			"Authorization: Bearer abc123", "Authorization:[abc123xyz]", "map[Authorization:[Basic dXNlcjpwYXNz]]",
 			"mail a@b.cd /x?token=t&sig=s", "Authorization: x7Yz-abc", "postgres://u:pw@h/db",
@@ -207,7 +207,7 @@ func TestRedactingTwiceChangesNothingMore(t *testing.T) {
 }
 
 func TestOverlappingSpansMerge(t *testing.T) {
-	e := newEngine(&Options{})
+	e := newEngine(&Options{}, newKeySet(DefaultKeys()))
 	// The email and the URL password overlap; the line must not be mangled twice.
 	in := "dsn=mysql://root:p4ss@db.example.com/x mail=ops@example.com"
 	got, ch := e.scan(in, false)
@@ -229,7 +229,7 @@ func TestFeaturesMatchFinders(t *testing.T) {
 		"a://u:p@h", "1-----BEGIN RSA PRIVATE KEY-----", "9 4111111111111111",
 	}
 	for _, s := range texts {
-		f := features(s)
+		f := newEngine(&Options{}, newKeySet(DefaultKeys())).features(s)
 		for _, d := range DefaultDetectors() {
 			if found := d.findSpans(nil, s, &engine{urlCreds: true}); len(found) > 0 && d.need&f != d.need {
 				t.Errorf("%s finds %q but features = %b lack %b", d.Name(), s, f, d.need)

@@ -18,6 +18,7 @@ type engine struct {
 	always       bool    // a custom detector runs on every text
 	urlCreds     bool    // URLCredentials is on: emails leave URL user parts to it
 	params       *paramSet
+	keys         *keySet // Options.Keys, for the Credentials detector
 	replacement  string
 	replacements []string   // the plain and every detector's own
 	hashes       *sync.Pool // of *hasher; nil without a hash key
@@ -26,8 +27,8 @@ type engine struct {
 	minLen int
 }
 
-func newEngine(o *Options) *engine {
-	e := &engine{replacement: DefaultReplacement}
+func newEngine(o *Options, keys *keySet) *engine {
+	e := &engine{replacement: DefaultReplacement, keys: keys}
 	if o.Replacement != "" {
 		e.replacement = o.Replacement
 	}
@@ -90,7 +91,7 @@ func (e *engine) scan(s string, query bool) (string, bool) {
 	}
 	var f feature
 	if e.need != 0 {
-		f = features(s)
+		f = e.features(s)
 	}
 	if f&e.need == 0 && !e.always && !query {
 		return s, false
@@ -104,7 +105,7 @@ func (e *engine) mayFind(s string) bool {
 	if len(s) < e.minLen || len(s) == 0 {
 		return false
 	}
-	return e.always || e.need != 0 && features(s)&e.need != 0
+	return e.always || e.need != 0 && e.features(s)&e.need != 0
 }
 
 func (e *engine) scanSlow(s string, f feature, query bool) (string, bool) {

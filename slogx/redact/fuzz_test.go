@@ -15,8 +15,10 @@ import (
 
 // FuzzRedactJSON logs arbitrary text in every place redact looks, through
 // redact in front of slogx.JSONHandler, and checks that nothing panics,
-// that every line is valid JSON, and that redacting is idempotent: text
-// already redacted has nothing left to find.
+// that every line is valid JSON, that redacting is idempotent (text
+// already redacted has nothing left to find), and that a real-shaped
+// secret planted between the arbitrary texts never survives, whatever
+// surrounds it.
 //
 //	go test ./slogx/redact -run '^$' -fuzz '^FuzzRedactJSON$' -fuzztime 30s
 func FuzzRedactJSON(f *testing.F) {
@@ -27,7 +29,8 @@ func FuzzRedactJSON(f *testing.F) {
 	f.Add("\xff\xfe invalid \u2028 utf8", "user.ssn", "\x00\"\\")
 	f.Add("", "", "")
 
-	e := newEngine(&Options{})
+	f.Add("Cookie: sid=", "x", "| ghp_")
+	e := newEngine(&Options{}, newKeySet(DefaultKeys()))
 	f.Fuzz(func(t *testing.T, msg, key, val string) {
 		var buf bytes.Buffer
 		h := New(slogx.NewJSONHandler(&buf, nil), &Options{Keys: append(DefaultKeys(), key, "a.b")})
@@ -47,6 +50,17 @@ func FuzzRedactJSON(f *testing.F) {
 			}{val, []string{msg}, val},
 			"valuer", valuer{val},
 		)
+		// A secret planted in the message and in an attribute, set off
+		// from the arbitrary text by " | ", which no detector reads across.
+		p := planted[(len(msg)*31+len(val)+len(key))%len(planted)]
+		if !strings.Contains(msg+key+val, p.secret) {
+			var pb bytes.Buffer
+			text := msg + " | " + p.text + " | " + val
+			slog.New(New(slogx.NewJSONHandler(&pb, nil), nil)).Info(text, "note", text, "list", []string{val, p.text})
+			if strings.Contains(pb.String(), p.secret) {
+				t.Fatalf("planted secret %q survived:\n%s", p.secret, pb.String())
+			}
+		}
 		for _, line := range strings.SplitAfter(buf.String(), "\n") {
 			if line == "" {
 				continue
@@ -62,4 +76,23 @@ func FuzzRedactJSON(f *testing.F) {
 			}
 		}
 	})
+}
+
+// planted are secrets in their real shapes, and the part of each that must
+// not be printed.
+var planted = []struct{ text, secret string }{
+	{"alice.smith@example.com", "alice.smith@example.com"},
+	{"4111 1111 1111 1111", "4111 1111 1111 1111"},
+	{"078-05-1120", "078-05-1120"},
+	{"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U", "eyJzdWIiOiIxMjM0NTY3ODkwIn0"},
+	{"AKIAQX4ZJ7RBN2XKM3PW", "AKIAQX4ZJ7RBN2XKM3PW"},
+	{"ghp_x8Kq2Lm9Vn4Rb7Tz1Wc5Yd3Fh6Jp0Ga8Se2U", "x8Kq2Lm9Vn4Rb7Tz1Wc5Yd3Fh6Jp0Ga8Se2U"},
+	{"xoxb-1234567890-9876543210-AbCdEfGhIjKlMnOpQrStUvWx", "AbCdEfGhIjKlMnOpQrStUvWx"},
+	{"sk_live_4eC39HqLyjWDarjtT1zdp7dc", "4eC39HqLyjWDarjtT1zdp7dc"},
+	{"postgres://app:Zq81vLw0pX@db.internal:5432/orders", "Zq81vLw0pX"},
+	{`{"password":"Tr0ub4dor&3x"}`, "Tr0ub4dor&3x"},
+	{"GB82WEST12345698765432", "GB82WEST12345698765432"},
+	{"Authorization: Bearer 9f8e7d6c5b4a39281706f5e4d3c2b1a0", "9f8e7d6c5b4a39281706f5e4d3c2b1a0"},
+	{"AIzaSyD8x7Qm2Lk9Pn4Rb1Vc6Tz3Wd5Yf0Ga7Hs", "SyD8x7Qm2Lk9Pn4Rb1Vc6Tz3Wd5Yf0Ga7Hs"},
+	{"--password S3cr3t!v4lue", "S3cr3t!v4lue"},
 }

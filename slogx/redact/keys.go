@@ -15,7 +15,11 @@ type keySet struct {
 	// ends has a bit set for the last two bytes of each single key: as
 	// every candidate (the whole key or a word suffix) ends where the key
 	// ends, most keys are rejected by one lookup, without a comparison.
-	ends           *[1 << 16 / 64]uint64
+	ends *[1 << 16 / 64]uint64
+	// ends3 does the same for a hash of the last three bytes, which
+	// rejects keys ending in common pairs ("request_id" against
+	// "session_id"); it is used only when no key is shorter than three.
+	ends3          *[1 << 16 / 64]uint64
 	n              int // single keys
 	minLen, maxLen int
 	dotted         [][]string // each: normalized segments, outermost first
@@ -26,7 +30,7 @@ type keySet struct {
 const maxKeyLen = 64
 
 func newKeySet(keys []string) *keySet {
-	ks := &keySet{minLen: maxKeyLen + 1, ends: new([1 << 16 / 64]uint64)}
+	ks := &keySet{minLen: maxKeyLen + 1, ends: new([1 << 16 / 64]uint64), ends3: new([1 << 16 / 64]uint64)}
 	for _, k := range keys {
 		if strings.Contains(k, ".") {
 			var segs []string
@@ -53,6 +57,10 @@ func newKeySet(keys []string) *keySet {
 		if !slices.Contains(ks.byLen[len(n)], n) {
 			ks.byLen[len(n)] = append(ks.byLen[len(n)], n)
 			ks.n++
+			if len(n) >= 3 {
+				e := end3(n[len(n)-3], n[len(n)-2], n[len(n)-1])
+				ks.ends3[e>>6] |= 1 << (e & 63)
+			}
 			if len(n) >= 2 {
 				e := uint16(n[len(n)-2])<<8 | uint16(n[len(n)-1])
 				ks.ends[e>>6] |= 1 << (e & 63)
@@ -68,6 +76,11 @@ func newKeySet(keys []string) *keySet {
 		ks.maxLen = max(ks.maxLen, len(n))
 	}
 	return ks
+}
+
+// end3 hashes the last three bytes of a normalized key into 16 bits.
+func end3(a, b, c byte) uint16 {
+	return uint16((uint32(a)<<16 | uint32(b)<<8 | uint32(c)) * 2654435761 >> 16)
 }
 
 // has reports whether the normalized key k is a single key.
@@ -124,9 +137,9 @@ func (ks *keySet) matchSingle(key string) bool {
 	}
 	// Most keys are rejected by their last two bytes, normalized from the
 	// end, before the whole key is.
-	var e uint16
+	var last [3]byte // normalized, last first
 	got := 0
-	for i := len(key) - 1; i >= 0 && got < 2; i-- {
+	for i := len(key) - 1; i >= 0 && got < 3; i-- {
 		c := key[i]
 		if isKeySep(c) {
 			continue
@@ -134,11 +147,18 @@ func (ks *keySet) matchSingle(key string) bool {
 		if isUpper(c) {
 			c |= 0x20
 		}
-		e |= uint16(c) << (8 * got)
+		last[got] = c
 		got++
 	}
-	if got == 2 && ks.ends[e>>6]&(1<<(e&63)) == 0 {
-		return false
+	if got >= 2 {
+		if e := uint16(last[1])<<8 | uint16(last[0]); ks.ends[e>>6]&(1<<(e&63)) == 0 {
+			return false
+		}
+	}
+	if got == 3 && ks.minLen >= 3 {
+		if e := end3(last[2], last[1], last[0]); ks.ends3[e>>6]&(1<<(e&63)) == 0 {
+			return false
+		}
 	}
 	var buf [maxKeyLen]byte
 	var bounds [maxKeyLen]uint8 // normalized offsets where a word starts

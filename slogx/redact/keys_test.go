@@ -37,7 +37,7 @@ func TestKeyMatch(t *testing.T) {
 		{nil, "user", false},
 		{nil, "key", false},
 		{nil, "", false},
-		{nil, "PWD", false},
+		{nil, "PWD", true}, // a password in connection strings; a path under it is kept (TestWorkingDirKept)
 
 		{[]string{"user"}, "ssn", true},
 		{[]string{"req", "User"}, "SSN", true},

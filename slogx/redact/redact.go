@@ -22,10 +22,12 @@ const DefaultMaxDepth = 16
 // detectors cannot recognize by their text (a bare nine-digit SSN).
 func DefaultKeys() []string {
 	return []string{
-		"password", "passwd", "passphrase", "secret", "token", "api_key", "apikey",
-		"authorization", "cookie", "set-cookie", "session", "session_id",
-		"private_key", "client_secret", "secret_key", "secret_access_key",
-		"credential", "credentials", "jwt", "otp", "ssn", "card_number", "cvv",
+		"password", "passwd", "pwd", "pass", "passphrase", "password_hash", "secret", "token",
+		"api_key", "apikey", "authorization", "cookie", "set-cookie", "session", "session_id",
+		"sessionid", "phpsessid", "jsessionid", "connectsid", "private_key", "client_secret",
+		"secret_key", "secret_access_key", "secret_key_base", "signing_key", "encryption_key",
+		"master_key", "account_key", "shared_access_key", "connection_string",
+		"credential", "credentials", "jwt", "otp", "ssn", "card_number", "cc_number", "pan", "cvv",
 	}
 }
 
@@ -116,7 +118,8 @@ func compile(opts *Options) *config {
 	if keys == nil {
 		keys = DefaultKeys()
 	}
-	c := &config{eng: newEngine(&o), keys: newKeySet(keys), maxDepth: o.MaxDepth, skipMessage: o.SkipMessage}
+	ks := newKeySet(keys)
+	c := &config{eng: newEngine(&o, ks), keys: ks, maxDepth: o.MaxDepth, skipMessage: o.SkipMessage}
 	if c.maxDepth <= 0 {
 		c.maxDepth = DefaultMaxDepth
 	}
@@ -127,11 +130,11 @@ func compile(opts *Options) *config {
 // the attributes given to WithAttrs, before passing them to next. A nil
 // opts means the zero [Options]: every default. New panics if next is nil,
 // as [slog.New] does.
-func New(next slog.Handler, opts *Options) slog.Handler {
+func New(next slog.Handler, opts *Options) *Handler {
 	if next == nil {
 		panic("redact: nil handler")
 	}
-	return &handler{next: next, cfg: compile(opts)}
+	return &Handler{next: next, cfg: compile(opts)}
 }
 
 // Middleware returns a [slogx.Middleware] that puts a redacting handler,
@@ -143,23 +146,27 @@ func Middleware(opts *Options) slogx.Middleware {
 		if next == nil {
 			panic("redact: nil handler")
 		}
-		return &handler{next: next, cfg: cfg}
+		return &Handler{next: next, cfg: cfg}
 	}
 }
 
-type handler struct {
+// Handler is the redacting handler made by [New] and [Middleware]. It is
+// safe for concurrent use, as every slog.Handler must be.
+type Handler struct {
 	next   slog.Handler
 	cfg    *config
 	groups []string // opened by WithGroup, outermost first; for dotted keys
 }
 
-func (h *handler) Enabled(ctx context.Context, l slog.Level) bool {
+// Enabled reports whether the next handler handles records at level l;
+// redaction never filters.
+func (h *Handler) Enabled(ctx context.Context, l slog.Level) bool {
 	return h.next.Enabled(ctx, l)
 }
 
 // WithAttrs redacts attrs once, here, so that records logged through the
 // returned handler pay nothing for them.
-func (h *handler) WithAttrs(as []slog.Attr) slog.Handler {
+func (h *Handler) WithAttrs(as []slog.Attr) slog.Handler {
 	if len(as) == 0 {
 		return h
 	}
@@ -173,14 +180,16 @@ func (h *handler) WithAttrs(as []slog.Attr) slog.Handler {
 			out[i] = na
 		}
 	}
-	return &handler{next: h.next.WithAttrs(out), cfg: h.cfg, groups: h.groups}
+	return &Handler{next: h.next.WithAttrs(out), cfg: h.cfg, groups: h.groups}
 }
 
-func (h *handler) WithGroup(name string) slog.Handler {
+// WithGroup returns a handler whose records and attributes are inside the
+// group name, as the next handler's WithGroup does.
+func (h *Handler) WithGroup(name string) slog.Handler {
 	if name == "" {
 		return h
 	}
-	return &handler{
+	return &Handler{
 		next:   h.next.WithGroup(name),
 		cfg:    h.cfg,
 		groups: append(h.groups[:len(h.groups):len(h.groups)], name),
@@ -190,7 +199,7 @@ func (h *handler) WithGroup(name string) slog.Handler {
 // Handle redacts the message, the record's attributes and the context's
 // slogx attributes. When nothing is found, r and ctx are passed on as they
 // are, without allocating.
-func (h *handler) Handle(ctx context.Context, r slog.Record) error {
+func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
 	c := h.cfg
 	msg, changed := r.Message, false
 	if !c.skipMessage {
@@ -240,3 +249,5 @@ func (h *handler) Handle(ctx context.Context, r slog.Record) error {
 	}
 	return h.next.Handle(ctx, nr)
 }
+
+var _ slog.Handler = (*Handler)(nil)

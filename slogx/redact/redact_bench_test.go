@@ -187,7 +187,7 @@ func BenchmarkWithAttrs(b *testing.B) {
 
 // BenchmarkScan measures the text engine alone on typical strings.
 func BenchmarkScan(b *testing.B) {
-	e := newEngine(&Options{})
+	e := newEngine(&Options{}, newKeySet(DefaultKeys()))
 	for _, tc := range []struct{ name, s string }{
 		{"short", "/api/v1/orders"},
 		{"sentence", "connection reset by peer while reading response body"},
@@ -202,5 +202,30 @@ func BenchmarkScan(b *testing.B) {
 				e.scan(tc.s, false)
 			}
 		})
+	}
+}
+
+// BenchmarkMayFind measures the hint pass alone on the strings of the
+// realistic clean record: what a clean record's text costs.
+func BenchmarkMayFind(b *testing.B) {
+	e := newEngine(&Options{}, newKeySet(DefaultKeys()))
+	rec := loggerRecords[0]
+	texts := []string{rec.msg}
+	for _, a := range rec.attrs {
+		texts = append(texts, a.Key)
+		if a.Value.Kind() == slog.KindString {
+			texts = append(texts, a.Value.String())
+		}
+		if err, ok := a.Value.Any().(error); ok {
+			texts = append(texts, err.Error())
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, s := range texts {
+			if e.mayFind(s) {
+				b.Fatalf("%q is clean", s)
+			}
+		}
 	}
 }

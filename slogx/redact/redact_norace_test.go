@@ -34,7 +34,7 @@ func TestNoAllocationsWhenClean(t *testing.T) {
 		}
 	}
 	// Texts whose hints fire but hold no secret cost nothing either.
-	e := newEngine(&Options{})
+	e := newEngine(&Options{}, newKeySet(DefaultKeys()))
 	for _, s := range []string{"ping @alice", "ts 1712345678901", "550e8400-e29b-41d4-a716-446655440000",
 		"the bearer of news", "GET /a?page=2&sort=asc", "https://example.com/x", "order 4111111111111112"} {
 		if n := testing.AllocsPerRun(200, func() { e.scan(s, false) }); n != 0 {

@@ -1,0 +1,59 @@
+package redact
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+// digitHintsSlow is digitHints written plainly, one byte at a time.
+func digitHintsSlow(s string) feature {
+	var f feature
+	for i := 0; i < len(s); i++ {
+		if !isDigit(s[i]) {
+			continue
+		}
+		if i >= 2 && isUpper(s[i-2]) && isUpper(s[i-1]) {
+			f |= fIBAN
+		}
+		j, n := digitRun(s, i)
+		if n >= 9 {
+			f |= fNum9
+			if n >= 13 {
+				f |= fNum13
+			}
+		}
+		i = j
+	}
+	return f
+}
+
+// TestDigitHintsAgreesWithPlainScan: the bit-parallel pass must find every
+// run the plain scan finds, at every length and offset (it may find more:
+// it counts "1 -2" as a run, which the detectors then reject).
+func TestDigitHintsAgreesWithPlainScan(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(7, 7))
+	alphabet := "0123456789 -AZaz_.\x80\xff\xb9"
+	for n := 0; n < 3000; n++ {
+		b := make([]byte, rnd.IntN(200))
+		for i := range b {
+			b[i] = alphabet[rnd.IntN(len(alphabet))]
+			if rnd.IntN(3) == 0 {
+				b[i] = '0' + byte(rnd.IntN(10))
+			}
+		}
+		s := string(b)
+		want, got := digitHintsSlow(s), digitHints(s, true, true)
+		if got&want != want {
+			t.Fatalf("%q: digitHints = %b, the plain scan finds %b", s, got, want)
+		}
+	}
+	for _, s := range []string{"4111 1111 1111 1111", "078-05-1120", "GB82WEST12345698765432",
+		"x" + string(make([]byte, 60)) + "4111111111111", "ts=1712345678901"} {
+		if want, got := digitHintsSlow(s), digitHints(s, true, true); got&want != want {
+			t.Errorf("%q: digitHints = %b, want %b", s, got, want)
+		}
+	}
+	if got := digitHints("req_7f3a9c2e41b8d6f0a5e3c7b9d1f4a8e2c6b0d9f3a7e1c5b8", false, false); got != 0 {
+		t.Errorf("hex id: digitHints = %b, want none", got)
+	}
+}
