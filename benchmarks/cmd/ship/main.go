@@ -29,7 +29,10 @@ type Result struct {
 	TotalSec float64 // from the first log call until Close returned
 	StoredPS float64 // Stored / TotalSec
 	Reported []string
-	Error    string `json:",omitempty"`
+	// Lost is the number of records the shipper's reports add up to as
+	// not delivered; Sent - Stored - Lost were lost without a word.
+	Lost  uint64
+	Error string `json:",omitempty"`
 }
 
 func main() {
@@ -49,8 +52,8 @@ func main() {
 	var results []Result
 	for _, s := range shippers {
 		r := run(srv, s, *records)
-		fmt.Fprintf(os.Stderr, "ship: %-20s stored %d of %d in %.2f s (log calls %.2f s), %.0f stored/s %s\n",
-			r.Name, r.Stored, r.Sent, r.TotalSec, r.LogSec, r.StoredPS, r.Error)
+		fmt.Fprintf(os.Stderr, "ship: %-20s stored %d of %d in %.2f s (log calls %.2f s), %.0f stored/s, reported %d not delivered %s\n",
+			r.Name, r.Stored, r.Sent, r.TotalSec, r.LogSec, r.StoredPS, r.Lost, r.Error)
 		for _, line := range r.Reported {
 			fmt.Fprintf(os.Stderr, "ship:     %s\n", line)
 		}
@@ -87,7 +90,7 @@ func run(srv *server, s shipper, n int) Result {
 		benchmarks.LogAttrs(ctx, l, &rec)
 	}
 	res.LogSec = time.Since(t0).Seconds()
-	res.Reported = finish()
+	res.Reported, res.Lost = finish()
 	res.TotalSec = time.Since(t0).Seconds()
 	res.Stored, err = srv.waitStored(runID, n)
 	if err != nil {

@@ -25,6 +25,9 @@ type server struct {
 	done chan error
 	dir  string
 	log  *os.File
+	// http is the client of the health checks and queries; stop closes
+	// its connections, so nothing of the run outlives it.
+	http *http.Client
 }
 
 // startServer starts bin on a free loopback port and waits for /health.
@@ -56,11 +59,12 @@ func startServer(bin string) (*server, error) {
 		os.RemoveAll(dir)
 		return nil, err
 	}
-	s := &server{URL: "http://" + addr, cmd: cmd, done: make(chan error, 1), dir: dir, log: logf}
+	s := &server{URL: "http://" + addr, cmd: cmd, done: make(chan error, 1), dir: dir, log: logf,
+		http: &http.Client{Transport: &http.Transport{}}}
 	go func() { s.done <- cmd.Wait() }()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		resp, err := http.Get(s.URL + "/health")
+		resp, err := s.http.Get(s.URL + "/health")
 		if err == nil {
 			io.Copy(io.Discard, resp.Body)
 			resp.Body.Close()
@@ -92,6 +96,7 @@ func (s *server) stop() {
 		s.cmd.Process.Kill()
 		<-s.done
 	}
+	s.http.CloseIdleConnections()
 	s.log.Close()
 	os.RemoveAll(s.dir)
 }
@@ -161,7 +166,7 @@ func (s *server) post(ctx context.Context, path string, form url.Values, into an
 		return err
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := s.http.Do(req)
 	if err != nil {
 		return err
 	}

@@ -18,24 +18,25 @@ import (
 )
 
 // A shipper sends records to a VictoriaLogs at base. finish flushes and
-// closes it and returns what it reported about records it did not deliver.
+// closes it and returns what it reported about records it did not deliver:
+// its messages, and the number of records they add up to.
 type shipper struct {
 	Name   string
 	Config string // how it is set up, for the report
-	start  func(base string) (h slog.Handler, finish func() []string, err error)
+	start  func(base string) (h slog.Handler, finish func() ([]string, uint64), err error)
 }
 
 var shippers = []shipper{
 	{
 		Name:   "slogx victoria",
 		Config: "victoria.Options{URL} (defaults: zstd, batches of 1000, queue of 100,000); Fallback counted instead of printed",
-		start: func(base string) (slog.Handler, func() []string, error) {
+		start: func(base string) (slog.Handler, func() ([]string, uint64), error) {
 			fb := new(lineCounter)
 			h, err := victoria.New(victoria.Options{URL: base, Fallback: fb})
 			if err != nil {
 				return nil, nil, err
 			}
-			return h, func() []string {
+			return h, func() ([]string, uint64) {
 				err := h.Close()
 				st := h.Stats()
 				return []string{
@@ -43,14 +44,14 @@ var shippers = []shipper{
 					fmt.Sprintf("Stats: accepted %d, delivered %d, dropped %d (queue full %d, rejected %d, too large %d), spilled %d, retried %d requests",
 						st.Accepted, st.Delivered, st.Dropped.Total(), st.Dropped.QueueFull, st.Dropped.Rejected, st.Dropped.TooLarge, st.Spilled, st.Retried),
 					fmt.Sprintf("Fallback: %d lines", fb.lines()),
-				}
+				}, st.Dropped.Total() + st.Spilled
 			}, nil
 		},
 	},
 	{
 		Name:   "OpenTelemetry SDK",
 		Config: "otelslog → sdk/log BatchProcessor → otlploghttp, all at their defaults (queue 2048, batches of 512, every 1 s, no compression)",
-		start: func(base string) (slog.Handler, func() []string, error) {
+		start: func(base string) (slog.Handler, func() ([]string, uint64), error) {
 			var errs reports
 			warns := &otelLog{}
 			otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) { errs.add(err.Error()) }))
@@ -64,7 +65,7 @@ var shippers = []shipper{
 			}
 			lp := sdklog.NewLoggerProvider(sdklog.WithProcessor(sdklog.NewBatchProcessor(exp)))
 			h := otelslog.NewHandler("go.slogx.dev/benchmarks", otelslog.WithLoggerProvider(lp))
-			return h, func() []string {
+			return h, func() ([]string, uint64) {
 				// Bounded so that a stuck exporter cannot stall the report.
 				ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 				defer cancel()
@@ -73,7 +74,7 @@ var shippers = []shipper{
 					fmt.Sprintf("Shutdown: %v", orNone(err)),
 					"otel.SetErrorHandler: " + errs.summary(),
 					"internal logger (warnings at V(1), not printed by default): " + warns.summary(),
-				}
+				}, warns.dropped.Load()
 			}, nil
 		},
 	},
