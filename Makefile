@@ -58,7 +58,7 @@ bench-e2e: victorialogs
 # Under five minutes on two cores at the defaults; run it on a quiet machine.
 # BENCH_NOTE, if set, is printed at the top of the report.
 BENCH_COUNT  ?= 6
-BENCH_TIME   ?= 300ms
+BENCH_TIME   ?= 200ms
 SHIP_RECORDS ?= 300000
 BENCH_NOTE   ?=
 

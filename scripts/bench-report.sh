@@ -4,8 +4,9 @@
 #
 #   BENCH_COUNT   rounds (default 6: benchstat's least for a median with a
 #                 confidence interval)
-#   BENCH_TIME    -test.benchtime of each run (default 300ms, which keeps the
-#                 whole report under five minutes on two cores)
+#   BENCH_TIME    -test.benchtime of each run (default 200ms, which keeps the
+#                 whole report under five minutes on two cores); a suite
+#                 may set its own (report -suites)
 #   SHIP_RECORDS  records in the shipping burst (default 300000)
 #   BENCH_NOTE    a note printed at the top of the report, e.g. that the
 #                 machine was busy
@@ -19,7 +20,7 @@
 set -euo pipefail
 
 count=${BENCH_COUNT:-6}
-benchtime=${BENCH_TIME:-300ms}
+benchtime=${BENCH_TIME:-200ms}
 records=${SHIP_RECORDS:-300000}
 note=${BENCH_NOTE:-}
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
@@ -46,9 +47,10 @@ export SLOGX_VICTORIALOGS="$vl"
 
 (cd benchmarks && go build -o "$out/report" ./cmd/report && go build -o "$out/ship" ./cmd/ship)
 
-files=() pkgs=() benches=()
-while IFS=$'\t' read -r file pkg bench; do
-	files+=("$file") pkgs+=("$pkg") benches+=("$bench")
+files=() pkgs=() benches=() times=()
+while IFS=$'\t' read -r file pkg bench btime; do
+	[[ $btime == - ]] && btime=$benchtime
+	files+=("$file") pkgs+=("$pkg") benches+=("$bench") times+=("$btime")
 done < <("$out/report" -suites)
 
 echo "bench-report: building ${#files[@]} test binaries" >&2
@@ -64,7 +66,7 @@ for ((round = 1; round <= count; round++)); do
 	echo "bench-report: round $round of $count ($((SECONDS - start)) s so far)" >&2
 	for i in "${!files[@]}"; do
 		(cd "${pkgs[i]}" && "$out/${files[i]}.test" -test.run '^$' -test.bench "${benches[i]}" \
-			-test.benchmem -test.count 1 -test.benchtime "$benchtime") >>"$out/${files[i]}.txt"
+			-test.benchmem -test.count 1 -test.benchtime "${times[i]}") >>"$out/${files[i]}.txt"
 	done
 done
 

@@ -52,7 +52,7 @@ func main() {
 	flag.IntVar(&m.Count, "count", 0, "rounds run")
 	flag.StringVar(&m.Benchtime, "benchtime", "", "-test.benchtime of the runs")
 	flag.StringVar(&m.Note, "note", "", "a note on the run, printed at the top")
-	suitesOnly := flag.Bool("suites", false, "print the suites to run (FILE PKG BENCH, tab-separated) and exit")
+	suitesOnly := flag.Bool("suites", false, "print the suites to run (FILE PKG BENCH BENCHTIME, tab-separated) and exit")
 	tablesOnly := flag.Bool("tables", false, "print benchstat's tables (FILE TABLE COL FILTER, tab-separated) and exit")
 	flag.Parse()
 	switch {

@@ -78,7 +78,11 @@ func writeMarkdown(w io.Writer, in inputs) ([]bar, error) {
 		if s.Title == "" {
 			continue
 		}
-		p("### %s\n\n%s\n\n", s.Title, s.Desc)
+		p("### %s\n\n%s", s.Title, s.Desc)
+		if s.Benchtime != "" {
+			p(" Run with `-test.benchtime %s`.", s.Benchtime)
+		}
+		p("\n\n")
 		for _, t := range s.Tables {
 			p("```\n%s```\n\n", strings.TrimLeft(in.benchstat[t.Name], "\n"))
 		}
@@ -235,7 +239,9 @@ func writeShip(w io.Writer, rs []shipResult) {
 		p("| %s | %d | %d | %d | %d | %.0f | %.2f s | %.2f s |\n", r.Name, r.Sent, r.Stored, r.Lost, silent, r.StoredPS, r.LogSec, r.TotalSec)
 	}
 	p("\n\"Lost without a word\" is what was sent less what was stored and what the shipper's reports add up to; " +
-		"negative would mean rows stored twice.\n")
+		"negative would mean rows stored twice. The OpenTelemetry SDK reports dropped records only to its internal logger " +
+		"at verbosity 1, which its default logger does not print, and not to `otel.SetErrorHandler`; the run installs a " +
+		"logger that listens there, so the SDK's column counts what a program sees only if it does the same.\n")
 	p("\nWhat each reported about the records it did not store:\n\n")
 	for _, r := range rs {
 		p("- **%s** (%s):\n", r.Name, r.Config)
