@@ -68,9 +68,8 @@ func TestShippers(t *testing.T) {
 }
 
 // waitNoGoroutines waits until every goroutine the shippers started has
-// ended. fasthttp's connection cleaners (in slogx's sinks) check every
-// MaxIdleConnDuration, 10 s by default, whether their client still has
-// connections, so they end up to that long after Close.
+// ended: connections closed by Close or Shutdown end their goroutines a
+// moment later, not at once.
 func waitNoGoroutines(t *testing.T) {
 	t.Helper()
 	deadline := time.Now().Add(25 * time.Second)
