@@ -510,3 +510,23 @@ func (s *state) appendTime(t time.Time) {
 	}
 	s.buf = append(s.buf, '"')
 }
+
+var plainEncoder = New(Options{})
+
+// AppendValue appends the JSON encoding of one value, by the rules the
+// encoder applies to attribute values (those of slog.JSONHandler): v is
+// resolved first, a group is an object of its attributes (empty groups
+// inside it elided), and a value whose marshalling fails or panics is
+// written as slog writes it. Non-JSON wire formats use it for values of
+// kind Any.
+func AppendValue(dst []byte, v slog.Value) []byte {
+	s := state{e: plainEncoder, buf: dst}
+	v = v.Resolve()
+	if k := v.Kind(); k != slog.KindGroup {
+		s.appendValue(v, k)
+		return s.buf
+	}
+	s.buf = append(s.buf, '{')
+	s.appendAttrs(v.Group())
+	return append(s.buf, '}')
+}
