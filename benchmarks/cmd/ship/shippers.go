@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/otel/exporters/otlp/otlplog/otlploghttp"
 	sdklog "go.opentelemetry.io/otel/sdk/log"
 
+	"go.slogx.dev/slogx/remote"
 	"go.slogx.dev/slogx/victoria"
 )
 
@@ -29,7 +30,7 @@ type shipper struct {
 var shippers = []shipper{
 	{
 		Name:   "slogx victoria",
-		Config: "victoria.Options{URL} (defaults: zstd, batches of 1000, queue of 100,000); Fallback counted instead of printed",
+		Config: "victoria.Options{URL} (defaults: zstd, batches of 1000, queue of 100,000, Backpressure); Fallback counted instead of printed",
 		start: func(base string) (slog.Handler, func() ([]string, uint64), error) {
 			fb := new(lineCounter)
 			h, err := victoria.New(victoria.Options{URL: base, Fallback: fb})
@@ -39,12 +40,25 @@ var shippers = []shipper{
 			return h, func() ([]string, uint64) {
 				err := h.Close()
 				st := h.Stats()
-				return []string{
-					fmt.Sprintf("Close: %v", orNone(err)),
-					fmt.Sprintf("Stats: accepted %d, delivered %d, dropped %d (queue full %d, rejected %d, too large %d), spilled %d, retried %d requests",
-						st.Accepted, st.Delivered, st.Dropped.Total(), st.Dropped.QueueFull, st.Dropped.Rejected, st.Dropped.TooLarge, st.Spilled, st.Retried),
-					fmt.Sprintf("Fallback: %d lines", fb.lines()),
-				}, st.Dropped.Total() + st.Spilled
+				return sinkReport(err, sinkStats{st.Accepted, st.Delivered, st.Dropped.QueueFull, st.Dropped.Rejected,
+					st.Dropped.TooLarge, st.Spilled, st.Retried}, fb)
+			}, nil
+		},
+	},
+	{
+		Name:   "slogx remote (OTLP)",
+		Config: "remote.Options{Endpoint: .../insert/opentelemetry/v1/logs, Format: remote.OTLP} (defaults: gzip, batches of 1000); Fallback counted instead of printed",
+		start: func(base string) (slog.Handler, func() ([]string, uint64), error) {
+			fb := new(lineCounter)
+			h, err := remote.New(remote.Options{Endpoint: base + "/insert/opentelemetry/v1/logs", Format: remote.OTLP, Fallback: fb})
+			if err != nil {
+				return nil, nil, err
+			}
+			return h, func() ([]string, uint64) {
+				err := h.Close()
+				st := h.Stats()
+				return sinkReport(err, sinkStats{st.Accepted, st.Delivered, st.Dropped.QueueFull, st.Dropped.Rejected,
+					st.Dropped.TooLarge, st.Spilled, st.Retried}, fb)
 			}, nil
 		},
 	},
@@ -78,6 +92,25 @@ var shippers = []shipper{
 			}, nil
 		},
 	},
+}
+
+// sinkStats are the counters of victoria.Stats and remote.Stats that say
+// where records went.
+type sinkStats struct {
+	Accepted, Delivered, QueueFull, Rejected, TooLarge, Spilled, Retried uint64
+}
+
+// sinkReport is what a slogx sink reported: Close's error, its Stats, and
+// the lines written to its fallback. Records not delivered are those
+// dropped and those spilled to the fallback.
+func sinkReport(err error, st sinkStats, fb *lineCounter) ([]string, uint64) {
+	dropped := st.QueueFull + st.Rejected + st.TooLarge
+	return []string{
+		fmt.Sprintf("Close: %v", orNone(err)),
+		fmt.Sprintf("Stats: accepted %d, delivered %d, dropped %d (queue full %d, rejected %d, too large %d), spilled %d, retried %d requests",
+			st.Accepted, st.Delivered, dropped, st.QueueFull, st.Rejected, st.TooLarge, st.Spilled, st.Retried),
+		fmt.Sprintf("Fallback: %d lines", fb.lines()),
+	}, dropped + st.Spilled
 }
 
 func orNone(err error) any {
