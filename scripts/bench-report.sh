@@ -47,6 +47,13 @@ export SLOGX_VICTORIALOGS="$vl"
 
 (cd benchmarks && go build -o "$out/report" ./cmd/report && go build -o "$out/ship" ./cmd/ship)
 
+# The versions of what is compared, for the report.
+(cd benchmarks && go list -m -f '{{.Path}} {{.Version}}' github.com/phuslu/log go.uber.org/zap go.uber.org/zap/exp \
+	github.com/rs/zerolog go.opentelemetry.io/contrib/bridges/otelslog go.opentelemetry.io/otel/sdk/log \
+	go.opentelemetry.io/otel/exporters/otlp/otlplog/otlploghttp) >"$out/versions.txt"
+vmversion=$(sed -n 's#^require github.com/VictoriaMetrics/VictoriaMetrics \(v[^ ]*\).*#\1#p' testdata/victorialogs/go.mod)
+echo "VictoriaLogs from github.com/VictoriaMetrics/VictoriaMetrics ${vmversion:-?}" >>"$out/versions.txt"
+
 files=() pkgs=() benches=() times=()
 while IFS=$'\t' read -r file pkg bench btime; do
 	[[ $btime == - ]] && btime=$benchtime
@@ -81,7 +88,7 @@ while IFS=$'\t' read -r file table col filter; do
 done < <("$out/report" -tables)
 
 mkdir -p docs
-"$out/report" -dir "$out" -ship "$out/ship.json" -md docs/benchmarks.md -svg docs/bench.svg \
+"$out/report" -dir "$out" -ship "$out/ship.json" -versions "$out/versions.txt" -md docs/benchmarks.md -svg docs/bench.svg \
 	-date "$date" -cpu "${cpu:-unknown}" -nproc "$(nproc)" -go "$(go version | cut -d' ' -f3-)" -load "$load" \
 	-count "$count" -benchtime "$benchtime" -note "$note"
 echo "bench-report: wrote docs/benchmarks.md and docs/bench.svg in $((SECONDS - start)) s" >&2

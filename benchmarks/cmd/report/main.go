@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // Result is cmd/ship's result for one shipper (the JSON it writes).
@@ -36,12 +37,14 @@ type meta struct {
 	Count                             int
 	Benchtime                         string
 	Note                              string
+	Versions                          []string // "module version" of what is compared
 }
 
 func main() {
 	var m meta
 	dir := flag.String("dir", "", "folder with the suites' NAME.txt and NAME.benchstat")
 	ship := flag.String("ship", "", "cmd/ship's JSON results")
+	versions := flag.String("versions", "", "a file of \"module version\" lines: the versions of what is compared")
 	mdPath := flag.String("md", "", "write the report here")
 	svgPath := flag.String("svg", "", "write the chart here")
 	flag.StringVar(&m.Date, "date", "", "when the run started (UTC)")
@@ -66,6 +69,18 @@ func main() {
 	if *dir == "" || *mdPath == "" || *svgPath == "" {
 		flag.Usage()
 		os.Exit(2)
+	}
+	if *versions != "" {
+		b, err := os.ReadFile(*versions)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "report:", err)
+			os.Exit(1)
+		}
+		for _, l := range strings.Split(string(b), "\n") {
+			if l = strings.TrimSpace(l); l != "" {
+				m.Versions = append(m.Versions, l)
+			}
+		}
 	}
 	if err := run(*dir, *ship, *mdPath, *svgPath, m); err != nil {
 		fmt.Fprintln(os.Stderr, "report:", err)

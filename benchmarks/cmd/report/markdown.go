@@ -63,6 +63,9 @@ func writeMarkdown(w io.Writer, in inputs) ([]bar, error) {
 		p("> **%s**\n\n", m.Note)
 	}
 	p("Machine: %s CPUs (`nproc`), %s, %s; load average when the run started: %s.\n\n", m.Nproc, m.CPU, m.GoVersion, m.Load)
+	if len(m.Versions) > 0 {
+		p("Compared: %s.\n\n", "`"+strings.Join(m.Versions, "`, `")+"`")
+	}
 	p("Method: each package's test binary is built once and run with `-test.count 1 -test.benchtime %s`, "+
 		"%d rounds, every suite once per round, so that load that comes and goes falls on all sides of each comparison alike; "+
 		"benchstat reports the median and its 95%% confidence interval over the rounds. "+
