@@ -68,8 +68,8 @@ var suites = []suite{
 		// records is delivered, so a time-based benchtime would run many
 		// times longer than it says (about 20 s a round for 300ms).
 		Benchtime: "150000x",
-		Tables: []table{{"victoria", "/handler", ""}},
-		Title:  "victoria Handle",
+		Tables:    []table{{"victoria", "/handler", ""}},
+		Title:     "victoria Handle",
 		Desc: "The cost of Handle on the logging goroutine, against slogx.JSONHandler to io.Discard, for the 5-attribute " +
 			"record and with 5 more bound by With; between timed chunks of 1000 records the sender delivers them to a " +
 			"real VictoriaLogs, so none is dropped. `go test -bench '^BenchmarkHandle$' ./slogx/victoria`.",

@@ -203,7 +203,7 @@ func (l *otelLog) Error(err error, msg string, kv ...any) {
 }
 
 func (l *otelLog) WithValues(...any) logr.LogSink { return l }
-func (l *otelLog) WithName(string) logr.LogSink  { return l }
+func (l *otelLog) WithName(string) logr.LogSink   { return l }
 
 func (l *otelLog) summary() string {
 	s := fmt.Sprintf("%d records in %d \"dropped log records\" warnings", l.dropped.Load(), l.drops.Load())
