@@ -90,5 +90,5 @@ done < <("$out/report" -tables)
 mkdir -p docs
 "$out/report" -dir "$out" -ship "$out/ship.json" -versions "$out/versions.txt" -md docs/benchmarks.md -svg docs/bench.svg \
 	-date "$date" -cpu "${cpu:-unknown}" -nproc "$(nproc)" -go "$(go version | cut -d' ' -f3-)" -load "$load" \
-	-count "$count" -benchtime "$benchtime" -note "$note"
+	-count "$count" -benchtime "$benchtime" -note "$note" -took "$((SECONDS - start)) s"
 echo "bench-report: wrote docs/benchmarks.md and docs/bench.svg in $((SECONDS - start)) s" >&2

@@ -36,6 +36,7 @@ type meta struct {
 	Date, CPU, Nproc, GoVersion, Load string
 	Count                             int
 	Benchtime                         string
+	Took                              string // how long the run took until the report
 	Note                              string
 	Versions                          []string // "module version" of what is compared
 }
@@ -55,6 +56,7 @@ func main() {
 	flag.IntVar(&m.Count, "count", 0, "rounds run")
 	flag.StringVar(&m.Benchtime, "benchtime", "", "-test.benchtime of the runs")
 	flag.StringVar(&m.Note, "note", "", "a note on the run, printed at the top")
+	flag.StringVar(&m.Took, "took", "", "how long the run took, e.g. \"212 s\"")
 	suitesOnly := flag.Bool("suites", false, "print the suites to run (FILE PKG BENCH BENCHTIME, tab-separated) and exit")
 	tablesOnly := flag.Bool("tables", false, "print benchstat's tables (FILE TABLE COL FILTER, tab-separated) and exit")
 	flag.Parse()

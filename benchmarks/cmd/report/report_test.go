@@ -241,7 +241,7 @@ func TestRun(t *testing.T) {
 	}
 	write("ship.json", `[{"Name":"slogx victoria","Config":"defaults","Sent":300000,"Stored":176660,"LogSec":0.46,"TotalSec":0.69,"StoredPS":256028,"Reported":["Close: 123340 dropped | queue full"],"Lost":123000}]`)
 	md, svg := filepath.Join(dir, "benchmarks.md"), filepath.Join(dir, "bench.svg")
-	m := meta{Date: "2026-12-01 18:00 UTC", CPU: "Test CPU", Nproc: "2", GoVersion: "go1.26.8", Count: 2, Benchtime: "100x", Note: "noisy development run",
+	m := meta{Date: "2026-12-01 18:00 UTC", CPU: "Test CPU", Nproc: "2", GoVersion: "go1.26.8", Count: 2, Benchtime: "100x", Note: "noisy development run", Took: "212 s",
 		Versions: []string{"github.com/phuslu/log v1.0.121", "go.uber.org/zap v1.28.0"}}
 	if err := run(dir, filepath.Join(dir, "ship.json"), md, svg, m); err != nil {
 		t.Fatal(err)
@@ -252,7 +252,7 @@ func TestRun(t *testing.T) {
 	}
 	got := string(b)
 	for _, want := range []string{
-		"2026-12-01 18:00 UTC", "**noisy development run**", "Compared: `github.com/phuslu/log v1.0.121`, `go.uber.org/zap v1.28.0`.", "2 CPUs", "Test CPU", "go1.26.8",
+		"on 2026-12-01 18:00 UTC, in 212 s.", "**noisy development run**", "Compared: `github.com/phuslu/log v1.0.121`, `go.uber.org/zap v1.28.0`.", "2 CPUs", "Test CPU", "go1.26.8",
 		"| **slogx.JSONHandler** | 405 ns | 100 ns (100 ns – 100 ns) | 0.25× |",
 		"Below phuslu/log's: **yes**", "**yes**, 0.25×",
 		"benchstat table of loggers-slog", "benchstat table of loggers-native",

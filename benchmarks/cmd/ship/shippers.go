@@ -109,7 +109,7 @@ func sinkReport(err error, st sinkStats, fb *lineCounter) ([]string, uint64) {
 		fmt.Sprintf("Close: %v", orNone(err)),
 		fmt.Sprintf("Stats: accepted %d, delivered %d, dropped %d (queue full %d, rejected %d, too large %d), spilled %d, retried %d requests",
 			st.Accepted, st.Delivered, dropped, st.QueueFull, st.Rejected, st.TooLarge, st.Spilled, st.Retried),
-		fmt.Sprintf("Fallback: %d lines", fb.lines()),
+		fmt.Sprintf("Fallback: %d line(s) written", fb.lines()),
 	}, dropped + st.Spilled
 }
 
