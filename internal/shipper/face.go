@@ -10,6 +10,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math/bits"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -44,13 +45,12 @@ type Config struct {
 	Encoder *wire.Encoder
 	// Level is the minimum level; nil means slog.LevelInfo.
 	Level slog.Leveler
-	// MaxLine is the longest encoded record sent as it is.
-	MaxLine int
+	// MaxLine is the longest encoded record sent as it is, and LimitName
+	// the option that sets it, for errors ("MaxLineBytes").
+	MaxLine   int
+	LimitName string
 	// BeforeSend, if set, sees every record before it is encoded.
 	BeforeSend func(ctx context.Context, r *slog.Record) bool
-	// Secrets are removed from the errors Stats and Close return. (The face
-	// wraps the sink's Fallback with Secrets.Writer itself.)
-	Secrets Secrets
 }
 
 // Face is the shared Handle path. A face's Handler holds one by value and
@@ -63,9 +63,13 @@ type Face struct {
 // core is what derived faces share.
 type core struct {
 	Config
-	// sizeHint is the largest record seen so far, the room asked of the
-	// sink's pool, so that encoding rarely outgrows its buffer. It only
-	// grows.
+	// sizeHint is the room asked of the sink's pool, a power of two, so
+	// that encoding rarely outgrows its buffer: a buffer that grows is an
+	// allocation, and its odd capacity is not pooled again. It rises at
+	// once to fit a larger record and halves with each record under a
+	// quarter of it, so that records of mixed sizes share one size class
+	// while one large record does not size every later buffer (the sink
+	// caps what it hands out at its largest pooled size anyway).
 	sizeHint atomic.Int64
 
 	filtered, hookPanics atomic.Uint64
@@ -154,12 +158,14 @@ func (f Face) handle(r *slog.Record, ctxAttrs []slog.Attr) error {
 		c.Queue.CountLocal()
 		return nil
 	}
-	if n := int64(len(*buf)); n > c.sizeHint.Load() {
-		c.sizeHint.Store(n)
+	switch n, hint := int64(len(*buf)), c.sizeHint.Load(); {
+	case n > hint:
+		c.sizeHint.Store(int64(1) << bits.Len64(uint64(n-1)))
+	case n < hint/4:
+		c.sizeHint.Store(hint / 2)
 	}
 	if len(*buf) > c.MaxLine {
-		err := f.handleLong(buf, r, ctxAttrs)
-		return err
+		return f.handleLong(buf, r, ctxAttrs)
 	}
 	return c.Queue.EnqueueOwned(buf)
 }
@@ -168,7 +174,7 @@ func (f Face) handle(r *slog.Record, ctxAttrs []slog.Attr) error {
 func (f Face) Flush(ctx context.Context) error { return f.c.Queue.Flush(ctx) }
 
 // Close closes the queue.
-func (f Face) Close() error { return f.c.Secrets.Error(f.c.Queue.Close()) }
+func (f Face) Close() error { return f.c.Queue.Close() }
 
 // Stats returns the shared counters.
 func (f Face) Stats() Stats {
@@ -180,6 +186,5 @@ func (f Face) Stats() Stats {
 		st.LastError, st.LastErrorAt = f.c.hookErr, f.c.hookErrAt
 	}
 	f.c.errMu.Unlock()
-	st.LastError = f.c.Secrets.Error(st.LastError)
 	return st
 }

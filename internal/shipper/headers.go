@@ -12,16 +12,29 @@ import (
 var reservedHeaders = []string{"Content-Type", "Content-Encoding", "Content-Length", "Host", "Transfer-Encoding"}
 
 // Headers collects the fixed headers of every request, checks them once,
-// and renders them into each request.
+// renders them into each request, and collects the credentials among them
+// for the sink to keep out of every message.
 type Headers struct {
-	kv   [][2]string
-	errs []error
+	kv      [][2]string
+	errs    []error
+	secrets []string
 }
 
-// Own adds a header the face itself sets (auth, tenant). Its value is
-// never put in an error: it may be a credential.
-func (h *Headers) Own(name, value string) {
+// Own adds a header the face itself sets (auth, tenant). secret, if not
+// empty, is the credential in value, which must never be shown.
+func (h *Headers) Own(name, value, secret string) {
 	h.kv = append(h.kv, [2]string{name, value})
+	if secret != "" {
+		h.secrets = append(h.secrets, secret)
+	}
+}
+
+// Secret adds a credential that is sent in some form (a password inside
+// basic auth) and must never be shown either.
+func (h *Headers) Secret(s string) {
+	if s != "" {
+		h.secrets = append(h.secrets, s)
+	}
 }
 
 // Owns reports whether the face set name itself.
@@ -30,8 +43,9 @@ func (h *Headers) Owns(name string) bool {
 }
 
 // User adds the user's Headers option, in key order, with every problem
-// noted. conflict, if set, explains why a header the face already set may
-// not be given again, e.g. "conflicts with APIKey".
+// noted. refuse, if it returns a reason, keeps a header out, e.g. one the
+// face sets itself. The value of a header whose name suggests a credential
+// is kept secret.
 func (h *Headers) User(m map[string]string, refuse func(name string) string) {
 	keys := make([]string, 0, len(m))
 	for k := range m {
@@ -54,12 +68,18 @@ func (h *Headers) User(m map[string]string, refuse func(name string) string) {
 				continue
 			}
 			h.kv = append(h.kv, [2]string{k, v})
+			if sensitiveHeader(k) && v != "" {
+				h.secrets = append(h.secrets, v)
+			}
 		}
 	}
 }
 
 // Err returns the problems found, one error each.
 func (h *Headers) Err() []error { return h.errs }
+
+// Secrets returns the credentials the headers carry.
+func (h *Headers) Secrets() []string { return slices.Clone(h.secrets) }
 
 // Prepare returns the hook that sets the headers on a request, or nil if
 // there are none.
@@ -73,6 +93,18 @@ func (h *Headers) Prepare() func(req *fasthttp.Request, endpoint string) {
 			req.Header.Set(p[0], p[1])
 		}
 	}
+}
+
+// sensitiveHeader reports whether a header's name suggests that its value
+// is a credential.
+func sensitiveHeader(name string) bool {
+	n := strings.ToLower(name)
+	for _, w := range []string{"auth", "token", "key", "secret", "cookie", "session", "password"} {
+		if strings.Contains(n, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // ValidHeaderName reports whether s is an RFC 9110 token.

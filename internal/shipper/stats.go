@@ -47,9 +47,17 @@ type Stats struct {
 	// Queued is the number of records waiting to be sent now.
 	Queued int
 	// LastError is the latest failure (a request error, an error status, a
-	// spill) and LastErrorAt when it happened; nil if there was none.
+	// spill) and LastErrorAt when it happened; nil if there was none. It
+	// never holds a password, token or API key from the options.
 	LastError   error
 	LastErrorAt time.Time
+	// LastDropAt is when a record was last dropped (zero if none was), and
+	// DropReports counts the summary lines about drops written to
+	// Options.Fallback: while records are being dropped, one line at most
+	// every 10 s says how many and why, e.g. "dropped 1234 records in the
+	// last 10 s: queue full"; Close writes the last one.
+	LastDropAt  time.Time
+	DropReports uint64
 }
 
 // Drops counts dropped records by reason.
@@ -58,15 +66,21 @@ type Drops struct {
 	QueueFull uint64
 	// Rejected: the server refused the record for good (a 4xx status other
 	// than 408, 413 and 429, or a per-item error that resending cannot
-	// fix), so resending could not help. The records were also copied to
+	// fix), so resending could not help; or it was never sent because the
+	// server had refused the credentials. The records were also copied to
 	// the fallback.
 	Rejected uint64
 	// TooLarge: the record could not be shortened below the line limit.
 	TooLarge uint64
+	// Reentrant: after Close, Options.Fallback logged through this handler
+	// while the handler was writing to it. Writing that record to the
+	// fallback too would recurse without end, so it is dropped. (Before
+	// Close such records are queued and sent like any other.)
+	Reentrant uint64
 }
 
 // Total returns the number of dropped records.
-func (d Drops) Total() uint64 { return d.QueueFull + d.Rejected + d.TooLarge }
+func (d Drops) Total() uint64 { return d.QueueFull + d.Rejected + d.TooLarge + d.Reentrant }
 
 // statsFrom maps the sink's counters.
 func statsFrom(s sink.Stats) Stats {
@@ -78,6 +92,7 @@ func statsFrom(s sink.Stats) Stats {
 			QueueFull: s.DroppedQueueFull,
 			Rejected:  s.DroppedRejected,
 			TooLarge:  s.DroppedTooLarge,
+			Reentrant: s.DroppedReentrant,
 		},
 		Spilled:     s.Spilled,
 		Truncated:   s.Truncated,
@@ -88,5 +103,7 @@ func statsFrom(s sink.Stats) Stats {
 		Queued:      s.Queued,
 		LastError:   s.LastError,
 		LastErrorAt: s.LastErrorAt,
+		LastDropAt:  s.LastDropAt,
+		DropReports: s.DropReports,
 	}
 }

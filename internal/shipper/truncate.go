@@ -40,14 +40,21 @@ func (f Face) handleLong(buf *[]byte, r *slog.Record, ctxAttrs []slog.Attr) erro
 		}
 	}
 	c.Queue.Release(buf)
-	err := fmt.Errorf("%s: a record of %d bytes does not fit the line limit of %d bytes even without its attributes", c.Name, orig, c.MaxLine)
+	err := fmt.Errorf("%s: a record of %d bytes does not fit %s %d even without its attributes", c.Name, orig, c.LimitName, c.MaxLine)
 	c.Queue.DropTooLarge(err)
 	return sink.ErrTooLarge
 }
 
+// fitAttempts bounds the encodings fitMessage tries per stage. A
+// ReplaceAttr may change the message in any way (append to it, double it,
+// replace it), so no argument about lengths can promise that cutting more
+// eventually fits: after this many tries the stage gives up, and after the
+// last stage the record is dropped and counted as too large.
+const fitAttempts = 4
+
 // fitMessage encodes r, with its attributes or without, cutting its message
-// so that the line is at most limit bytes. It reports false if even an
-// empty message does not fit.
+// so that the encoded record is at most limit bytes. It reports false if
+// it found no such encoding within fitAttempts tries.
 func fitMessage(dst []byte, enc *wire.Encoder, r *slog.Record, keepAttrs bool, ctxAttrs []slog.Attr, limit int) ([]byte, bool) {
 	record := func(msg string) slog.Record {
 		r2 := slog.NewRecord(r.Time, r.Level, msg, r.PC)
@@ -62,10 +69,10 @@ func fitMessage(dst []byte, enc *wire.Encoder, r *slog.Record, keepAttrs bool, c
 	empty := record("")
 	dst, _ = enc.AppendRecord(dst[:0], &empty, ctxAttrs)
 	room := limit - len(dst) - len(ellipsis)
-	if room < 0 {
-		return dst, false
-	}
-	for {
+	for range fitAttempts {
+		if room < 0 {
+			return dst, false
+		}
 		msg := cutUTF8(r.Message, room)
 		if len(msg) < len(r.Message) {
 			msg += ellipsis
@@ -75,13 +82,16 @@ func fitMessage(dst []byte, enc *wire.Encoder, r *slog.Record, keepAttrs bool, c
 		if len(dst) <= limit {
 			return dst, true
 		}
-		// Escaping made the message longer than its bytes: cut the excess
-		// and try again. Each round shrinks room, so this ends.
-		room -= len(dst) - limit
-		if room < 0 {
-			room = 0
+		// Escaping (or ReplaceAttr) made the record longer than the
+		// message's bytes: cut the excess and try again. Once room is
+		// exhausted, the check above ends the stage.
+		if room == 0 {
+			room = -1
+		} else {
+			room = max(room-(len(dst)-limit), 0)
 		}
 	}
+	return dst, false
 }
 
 // cutUTF8 returns the longest prefix of s of at most n bytes that does not

@@ -62,16 +62,27 @@ func SinkCompression(c, def Compression) (sink.Compression, error) {
 type Overflow int
 
 const (
-	// DropNewest drops the record and counts it in Stats.Dropped.QueueFull.
-	// It is the default: a log call never waits.
-	DropNewest Overflow = iota
-	// Block waits up to BlockTimeout for room, then drops and counts.
+	// Backpressure is the default. While the server takes batches, a log
+	// call that finds the queue full waits for room, so that a burst is
+	// absorbed at the server's pace and stored, not dropped. While every
+	// endpoint is failing, a log call never waits: the record is dropped at
+	// once and counted in Stats.Dropped.QueueFull. A call waits at most
+	// BlockTimeout; a wait that long means a request hangs, and later calls
+	// drop at once until one succeeds again.
+	Backpressure Overflow = iota
+	// DropNewest drops the record and counts it in Stats.Dropped.QueueFull:
+	// a log call never waits.
+	DropNewest
+	// Block waits up to BlockTimeout for room whatever the server's state,
+	// then drops and counts.
 	Block
 )
 
 // SinkOverflow maps o to the sink's.
 func SinkOverflow(o Overflow) (sink.Overflow, error) {
 	switch o {
+	case Backpressure:
+		return sink.Backpressure, nil
 	case DropNewest:
 		return sink.DropNewest, nil
 	case Block:

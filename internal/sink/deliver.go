@@ -122,6 +122,13 @@ func (snd *sender) deliverPart(p part, budgetEnd time.Time) {
 		snd.reject(idx, 0, snd.refused, "")
 		return
 	}
+	closed := "close timeout " + s.cfg.CloseTimeout.String() + " passed"
+	exhausted := "retry budget " + s.cfg.Retry.Budget.String() + " exhausted"
+	if p.again && time.Now().After(budgetEnd) {
+		// Items a server keeps asking for again share the batch's budget.
+		snd.spill(idx, exhausted)
+		return
+	}
 	views := snd.views[:0]
 	for _, i := range idx {
 		views = append(views, snd.record(i))
@@ -130,8 +137,6 @@ func (snd *sender) deliverPart(p part, budgetEnd time.Time) {
 	clear(views)
 	snd.views = views[:0]
 	body, encoding := snd.comp.compress(snd.raw)
-	closed := "close timeout " + s.cfg.CloseTimeout.String() + " passed"
-	exhausted := "retry budget " + s.cfg.Retry.Budget.String() + " exhausted"
 	for attempt := 0; ; {
 		snd.checkClosing()
 		now := time.Now()

@@ -49,11 +49,11 @@ func newSender(s *Sink) (*sender, error) {
 		return nil, err
 	}
 	snd := &sender{
-		s:       s,
-		pending: make([]*[]byte, 0, s.cfg.BatchSize),
-		comp:    comp,
-		timer:   time.NewTimer(time.Hour),
-		poll:    time.NewTimer(time.Hour),
+		s:        s,
+		pending:  make([]*[]byte, 0, s.cfg.BatchSize),
+		comp:     comp,
+		timer:    time.NewTimer(time.Hour),
+		poll:     time.NewTimer(time.Hour),
 		started:  time.Now(),
 		reported: map[int]bool{},
 	}
@@ -164,7 +164,9 @@ func (snd *sender) sendOne(force bool) bool {
 	for _, b := range snd.pending {
 		views = append(views, *b)
 	}
-	k := s.cfg.Format.Take(views, s.cfg.MaxBatchBytes, s.cfg.BatchSize)
+	// At least one record leaves the queue, whatever the Format says, so
+	// the sender cannot stall on a record no batch would take.
+	k := min(max(s.cfg.Format.Take(views, s.cfg.MaxBatchBytes, s.cfg.BatchSize), 1), len(views))
 	clear(views)
 	snd.views = views[:0]
 	size := 0

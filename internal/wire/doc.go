@@ -34,7 +34,13 @@
 //     package writes the protobuf itself, with no protobuf dependency.
 //
 // Invalid UTF-8 becomes U+FFFD in every format, so a body is always valid
-// JSON or valid protobuf.
+// JSON or valid protobuf. Keys are written as the program logs them, so a
+// record may repeat a key (an attribute named "message" beside the
+// message): JSON readers keep the last, but Elasticsearch refuses such a
+// document, and Judge counts it among the refused items with ES's reason.
+// Likewise a record without a time (only possible by calling Handle
+// directly) has no "@timestamp", which an Elasticsearch data stream
+// refuses.
 //
 // # Limits
 //
@@ -48,13 +54,16 @@
 // (with per-item results where the protocol has them: Elasticsearch item
 // statuses, OTLP partial_success), retry (408, 429, 5xx), split (413) or
 // rejected for good (any other status), with the server's reason made
-// safe to print.
+// safe to print. Loki (and VictoriaLogs' Loki endpoint) may have stored
+// some entries of a push it answers 400; the batch is still Rejected,
+// since sending it again would store those twice and fail the same way.
 //
 // # VictoriaLogs
 //
 // VictoriaLogs accepts every format here on its compatible endpoints, with
-// quirks the tests pin: its Loki endpoint takes or refuses a push whole
-// (204, or 400 for the whole body) and reads JSON lines into fields; its
+// quirks the tests pin: its Loki endpoint answers 400 for a whole push
+// with a bad entry but keeps the entries before it (so a Rejected verdict
+// over-counts), and reads JSON lines into fields; its
 // _bulk endpoint stops at the first bad line and still answers 200, with
 // no body; its Datadog endpoint reads only string values and "timestamp"
 // in milliseconds; it names the message and time fields of NDJSON and

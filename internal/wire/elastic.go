@@ -3,7 +3,6 @@ package wire
 import (
 	"bytes"
 	"encoding/json"
-	"io"
 	"strconv"
 )
 
@@ -40,76 +39,70 @@ func (elasticFrame) judge2xx(_ int, body []byte, n int, v *Verdict) {
 	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
 		return
 	}
-	errorsSeen, items := false, 0
+	failed, items := false, 0
 	firstErr := ""
+fields:
 	for dec.More() {
-		t, err := dec.Token()
+		key, err := dec.Token()
 		if err != nil {
 			break
 		}
-		switch t {
+		switch key {
 		case "errors":
-			var e bool
-			if dec.Decode(&e) != nil {
-				return
+			if dec.Decode(&failed) != nil {
+				break fields
 			}
-			if !e {
+			if !failed {
 				return // the common case: nothing to read further
 			}
-			errorsSeen = true
-			continue
 		case "items":
-			if t, err := dec.Token(); err != nil || t != json.Delim('[') {
-				break
-			}
-			for dec.More() && items < n {
-				var it bulkItem
-				if dec.Decode(&it) != nil {
-					break
-				}
-				for _, r := range it {
-					switch {
-					case r.Status >= 200 && r.Status < 300:
-					case r.Status == 429 || r.Status >= 500 || r.Status == 0:
-						v.Resend = append(v.Resend, items)
-					default:
-						v.RefusedItems = append(v.RefusedItems, items)
-						if firstErr == "" {
-							firstErr = itemReason(r.Status, r.Error)
-						}
-					}
-					break // one action per item
-				}
-				items++
-			}
-			goto done
+			items, firstErr = readBulkItems(dec, n, v)
+			break fields // the items are all we need; a cut body ends in them
 		default:
 			var skip json.RawMessage
-			if err := dec.Decode(&skip); err != nil {
-				if err == io.ErrUnexpectedEOF {
-					goto done
-				}
-				return
+			if dec.Decode(&skip) != nil {
+				break fields
 			}
-			continue
 		}
 	}
-done:
-	if !errorsSeen && len(v.Resend) == 0 && len(v.RefusedItems) == 0 {
-		// "errors" missing or after "items" without failures, or the body
-		// ended early before saying: what was read is all good.
-		if items == n || items == 0 {
-			v.Resend = v.Resend[:0]
-			return
-		}
+	if items == 0 && !failed {
+		return // nothing says anything failed
 	}
 	for i := items; i < n; i++ {
-		v.Resend = append(v.Resend, i)
+		v.Resend = append(v.Resend, i) // fate unknown: at least once
 	}
 	v.Refused = len(v.RefusedItems)
 	if firstErr != "" {
 		v.Message = sanitize(firstErr)
 	}
+}
+
+// readBulkItems reads the "items" array, up to n items, into v, and
+// returns how many it read and the first refusal's reason.
+func readBulkItems(dec *json.Decoder, n int, v *Verdict) (items int, firstErr string) {
+	if t, err := dec.Token(); err != nil || t != json.Delim('[') {
+		return 0, ""
+	}
+	for items < n && dec.More() {
+		var it bulkItem
+		if dec.Decode(&it) != nil {
+			break
+		}
+		for _, r := range it { // one action per item
+			switch {
+			case r.Status >= 200 && r.Status < 300:
+			case r.Status == 429 || r.Status >= 500 || r.Status == 0:
+				v.Resend = append(v.Resend, items)
+			default:
+				v.RefusedItems = append(v.RefusedItems, items)
+				if firstErr == "" {
+					firstErr = itemReason(r.Status, r.Error)
+				}
+			}
+		}
+		items++
+	}
+	return items, firstErr
 }
 
 // itemReason renders an item's error: Elasticsearch gives an object with

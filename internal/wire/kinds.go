@@ -11,14 +11,17 @@ import (
 // limitsOf are the providers' documented limits per request:
 //   - Datadog v2 intake: 5 MB per payload uncompressed, 1000 entries, 1 MB
 //     per entry (decimal megabytes, the smaller reading of the docs);
-//   - Loki: 4 MiB per push (the gRPC message limit a distributor forwards
-//     under, and below the default 6 MB ingestion burst, beyond which a
-//     push can never succeed), 256 KiB per line (limits_config
-//     max_line_size); the record bound holds the escaped line, so it is
+//   - Loki: 4 MiB per push. Loki's own body limit is 100 MiB
+//     (distributor max_recv_msg_size), but a push larger than the
+//     per-tenant ingestion burst (ingestion_burst_size_mb, 6 MB by
+//     default) is refused by the rate limiter every time, so a push is
+//     kept well below it. 256 KiB per record (limits_config
+//     max_line_size); the bound holds the escaped line, so it is
 //     conservative;
 //   - Elasticsearch: 100 MiB per request (http.max_content_length);
-//   - OTLP: 4 MiB per request, the collector's default gRPC receive limit
-//     and a common limit of OTLP/HTTP gateways.
+//   - OTLP: 4 MiB per request, the OpenTelemetry Collector's default gRPC
+//     receive limit, which gateways that forward OTLP/HTTP over gRPC
+//     inherit, and below its OTLP/HTTP body limit (20 MiB).
 var limitsOf = [...]Limits{
 	NDJSON:      {},
 	JSONArray:   {},
@@ -71,6 +74,8 @@ func (o *Options) validate(k Kind) error {
 		seen := map[string]bool{}
 		for _, l := range o.Labels {
 			switch {
+			case len(l) > 1024:
+				bad("label name of %d bytes; Loki accepts at most 1024", len(l))
 			case !validLabelName(l):
 				bad("label %q is not a valid Loki label name ([a-zA-Z_][a-zA-Z0-9_]*, not starting with __)", l)
 			case l == serviceNameLabel:
@@ -131,7 +136,7 @@ func (ndjsonFrame) judge2xx(int, []byte, int, *Verdict) {}
 // arrayFrame: records are JSON objects; the body is a JSON array.
 type arrayFrame struct{}
 
-func (arrayFrame) overhead(n int) int { return n + 1 } // "[", "]" and n-1 commas
+func (arrayFrame) overhead(n int) int { return max(n+1, 2) } // "[", "]" and n-1 commas
 
 func (arrayFrame) appendBody(dst []byte, records [][]byte) []byte {
 	dst = append(dst, '[')

@@ -11,6 +11,10 @@ import (
 	"go.slogx.dev/internal/ndjson"
 )
 
+// maxLabelValue is Loki's default max_label_value_length: a push with a
+// longer label value is refused whole, so longer values are cut.
+const maxLabelValue = 2048
+
 // maxLabels is Loki's default max_label_names_per_series (15) less the
 // service_name label every stream carries.
 const maxLabels = 14
@@ -40,6 +44,7 @@ func newLokiLabels(o *Options) *lokiLabels {
 	if l.service == "" {
 		l.service = unknownService
 	}
+	l.service = ndjson.CutUTF8(l.service, maxLabelValue)
 	fields := map[string]string{"service": o.Service, "environment": o.Environment, "version": o.Version, "host": o.Host}
 	for i, n := range l.names {
 		if v := fields[n]; v != "" {
@@ -155,7 +160,7 @@ func appendLabelValue(dst []byte, v slog.Value) []byte {
 	v = v.Resolve()
 	switch v.Kind() {
 	case slog.KindString:
-		return ndjson.AppendEscaped(dst, v.String())
+		return ndjson.AppendEscaped(dst, ndjson.CutUTF8(v.String(), maxLabelValue))
 	case slog.KindInt64:
 		return strconv.AppendInt(dst, v.Int64(), 10)
 	case slog.KindUint64:
@@ -176,7 +181,7 @@ func appendLabelValue(dst []byte, v slog.Value) []byte {
 			return dst
 		}
 	}
-	return ndjson.AppendEscaped(dst, v.String())
+	return ndjson.AppendEscaped(dst, ndjson.CutUTF8(v.String(), maxLabelValue))
 }
 
 // lokiFrame: the body is {"streams":[...]}, with adjacent entries of the

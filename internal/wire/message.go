@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 	"unicode/utf8"
+
+	"go.slogx.dev/internal/ndjson"
 )
 
 // message extracts the server's reason from an error body and makes it
@@ -113,9 +115,5 @@ func sanitize(s string) string {
 		return out
 	}
 	const ellipsis = "…"
-	n := MaxMessageBytes - len(ellipsis)
-	for n > 0 && !utf8.RuneStart(out[n]) {
-		n--
-	}
-	return strings.TrimRight(out[:n], " ") + ellipsis
+	return strings.TrimRight(ndjson.CutUTF8(out, MaxMessageBytes-len(ellipsis)), " ") + ellipsis
 }

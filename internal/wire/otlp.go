@@ -191,7 +191,7 @@ func (e *otlpEncoder) appendRecord(dst []byte, r *slog.Record, ctxAttrs []slog.A
 	dst = appendVarintField(dst, lrSeverityNum, uint64(severityNumber(r.Level)))
 	dst = appendTag(dst, lrSeverityText, wireBytes)
 	dst, at := openLen(dst)
-	dst = appendLevelText(dst, r.Level)
+	dst = ndjson.AppendLevelName(dst, r.Level)
 	dst = closeLen(dst, at)
 	dst, body := openMsg(dst, lrBody)
 	dst = appendStringField(dst, avString, r.Message)
@@ -227,15 +227,13 @@ func (e *otlpEncoder) appendRecord(dst []byte, r *slog.Record, ctxAttrs []slog.A
 		s.free()
 	}
 	s.initGroups(len(e.groups))
-	var rtrace, rspan [16]byte
-	s.traceID, s.spanID = rtrace[:0], rspan[:0]
 	s.appendLevel(0, r)
 	s.free()
-	if len(s.traceID) > 0 {
-		traceID = s.traceID
+	if s.haveTrace {
+		traceID = s.traceID[:]
 	}
-	if len(s.spanID) > 0 {
-		spanID = s.spanID
+	if s.haveSpan {
+		spanID = s.spanID[:]
 	}
 	dst = s.buf
 	if len(traceID) > 0 {
@@ -254,37 +252,17 @@ func severityNumber(l slog.Level) int {
 	return min(max(int(l)+9, 1), 24)
 }
 
-// appendLevelText appends slog's name of the level ("INFO", "WARN+2",
-// "DEBUG-1") without the allocation of Level.String for in-between levels.
-func appendLevelText(dst []byte, l slog.Level) []byte {
-	name := func(base string, d slog.Level) []byte {
-		dst = append(dst, base...)
-		if d == 0 {
-			return dst
-		}
-		if d > 0 {
-			dst = append(dst, '+')
-		}
-		return strconv.AppendInt(dst, int64(d), 10)
-	}
-	switch {
-	case l < slog.LevelInfo:
-		return name("DEBUG", l-slog.LevelDebug)
-	case l < slog.LevelWarn:
-		return name("INFO", l-slog.LevelInfo)
-	case l < slog.LevelError:
-		return name("WARN", l-slog.LevelWarn)
-	}
-	return name("ERROR", l-slog.LevelError)
-}
-
 // otlpState is the state of one encoding pass.
 type otlpState struct {
-	e               *otlpEncoder
-	buf             []byte
-	groups          *[]string // open groups, kept only for ReplaceAttr
-	local           bool
-	traceID, spanID []byte // found among the record's top-level attributes
+	e      *otlpEncoder
+	buf    []byte
+	groups *[]string // open groups, kept only for ReplaceAttr
+	local  bool
+	// Ids found among the record's top-level attributes, held by value:
+	// slices of arrays on the stack would make them escape.
+	traceID             [16]byte
+	spanID              [8]byte
+	haveTrace, haveSpan bool
 }
 
 var otlpGroupPool = sync.Pool{New: func() any {
@@ -334,20 +312,32 @@ func (s *otlpState) appendLevel(d int, r *slog.Record) bool {
 		})
 		return wrote
 	}
-	mark := len(s.buf)
-	var kv, av, kl int
-	s.buf, kv = openMsg(s.buf, field)
-	s.buf = appendStringField(s.buf, kvKey, e.groups[d])
-	s.buf, av = openMsg(s.buf, kvValue)
-	s.buf, kl = openMsg(s.buf, avKVList)
+	g := s.openGroup(field, e.groups[d])
 	if !s.appendLevel(d+1, r) {
-		s.buf = s.buf[:mark]
+		s.buf = s.buf[:g.mark]
 		return wrote
 	}
-	s.buf = closeLen(s.buf, kl)
-	s.buf = closeLen(s.buf, av)
-	s.buf = closeLen(s.buf, kv)
+	s.closeGroup(g)
 	return true
+}
+
+// openGroup is a group being written: a KeyValue whose value is a
+// KeyValueList, with the offsets of its three lengths and of its start.
+type openGroup struct{ mark, kv, av, kl int }
+
+func (s *otlpState) openGroup(field int, key string) openGroup {
+	g := openGroup{mark: len(s.buf)}
+	s.buf, g.kv = openMsg(s.buf, field)
+	s.buf = appendStringField(s.buf, kvKey, key)
+	s.buf, g.av = openMsg(s.buf, kvValue)
+	s.buf, g.kl = openMsg(s.buf, avKVList)
+	return g
+}
+
+func (s *otlpState) closeGroup(g openGroup) {
+	s.buf = closeLen(s.buf, g.kl)
+	s.buf = closeLen(s.buf, g.av)
+	s.buf = closeLen(s.buf, g.kv)
 }
 
 // takeID moves a top-level trace or span id of the record into the
@@ -355,13 +345,13 @@ func (s *otlpState) appendLevel(d int, r *slog.Record) bool {
 func (s *otlpState) takeID(a slog.Attr) bool {
 	switch a.Key {
 	case TraceIDKey:
-		if id, ok := decodeID(s.traceID[:0], a.Value, 16); ok {
-			s.traceID = id
+		if _, ok := decodeID(s.traceID[:0], a.Value, 16); ok {
+			s.haveTrace = true
 			return true
 		}
 	case SpanIDKey:
-		if id, ok := decodeID(s.spanID[:0], a.Value, 8); ok {
-			s.spanID = id
+		if _, ok := decodeID(s.spanID[:0], a.Value, 8); ok {
+			s.haveSpan = true
 			return true
 		}
 	}
@@ -404,12 +394,7 @@ func (s *otlpState) appendAttr(field int, a slog.Attr) bool {
 			}
 			return wrote
 		}
-		mark := len(s.buf)
-		var kv, av, kl int
-		s.buf, kv = openMsg(s.buf, field)
-		s.buf = appendStringField(s.buf, kvKey, a.Key)
-		s.buf, av = openMsg(s.buf, kvValue)
-		s.buf, kl = openMsg(s.buf, avKVList)
+		g := s.openGroup(field, a.Key)
 		if s.groups != nil {
 			*s.groups = append(*s.groups, a.Key)
 		}
@@ -423,12 +408,10 @@ func (s *otlpState) appendAttr(field int, a slog.Attr) bool {
 			*s.groups = (*s.groups)[:len(*s.groups)-1]
 		}
 		if !wrote {
-			s.buf = s.buf[:mark]
+			s.buf = s.buf[:g.mark]
 			return false
 		}
-		s.buf = closeLen(s.buf, kl)
-		s.buf = closeLen(s.buf, av)
-		s.buf = closeLen(s.buf, kv)
+		s.closeGroup(g)
 		return true
 	}
 	if k == slog.KindAny && a.Key == "" && a.Value.Any() == nil {
@@ -499,7 +482,7 @@ func (s *otlpState) appendAny(v slog.Value) {
 		s.buf = appendTag(s.buf, avString, wireBytes)
 		var at int
 		s.buf, at = openLen(s.buf)
-		s.buf = appendLevelText(s.buf, x)
+		s.buf = ndjson.AppendLevelName(s.buf, x)
 		s.buf = closeLen(s.buf, at)
 		return
 	}

@@ -50,8 +50,7 @@ type config struct {
 	format   *wire.Format
 	sink     sink.Config
 	maxLine  int
-	secrets  shipper.Secrets
-	fallback io.Writer // the user's, before redaction
+	fallback io.Writer
 }
 
 // endpointForErrors shows an endpoint without what may be a credential:
@@ -67,7 +66,7 @@ func endpointForErrors(u *url.URL) string {
 func (o *Options) config() (config, error) {
 	var errs []error
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
-	cfg := config{dev: o.Endpoint == "", secrets: shipper.Secrets{o.APIKey}}
+	cfg := config{dev: o.Endpoint == ""}
 
 	// The endpoint is checked by hand and never quoted whole: url.Parse's
 	// own error repeats the input, password and all.
@@ -105,9 +104,9 @@ func (o *Options) config() (config, error) {
 		if strings.ContainsAny(o.APIKey, "\r\n\x00") {
 			bad("APIKey contains a line break or NUL") // never quoted: it is the key
 		} else if o.AuthHeader != "" {
-			hdr.Own(authHeader, o.APIKey)
+			hdr.Own(authHeader, o.APIKey, o.APIKey)
 		} else {
-			hdr.Own(authHeader, "Bearer "+o.APIKey)
+			hdr.Own(authHeader, "Bearer "+o.APIKey, o.APIKey)
 		}
 	}
 	hdr.User(o.Headers, func(name string) string {
@@ -186,8 +185,11 @@ func (o *Options) config() (config, error) {
 		RequestTimeout: o.RequestTimeout,
 		Retry:          o.Retry.Sink(defaultRetry),
 		TLSConfig:      o.TLSConfig,
-		Fallback:       cfg.secrets.Writer(cfg.fallback),
+		Fallback:       cfg.fallback,
 		CloseTimeout:   o.CloseTimeout,
+		// The key must never show in an error, Stats or the fallback, even
+		// when a server echoes it in an answer.
+		Secrets: hdr.Secrets(),
 	}
 	if format != nil {
 		cfg.sink.ContentType = format.ContentType()

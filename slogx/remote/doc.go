@@ -74,7 +74,7 @@
 // the plain value of that header ("DD-API-KEY" for Datadog). Headers adds
 // others (a tenant id, say). The key is never shown: not in New's errors,
 // Stats.LastError, Close's error, the fallback output or a panic; where a
-// server's error message echoes it, it is replaced by "[REDACTED]".
+// server's error message echoes it, it is replaced by "xxxxx".
 //
 // # Delivery
 //

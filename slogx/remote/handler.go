@@ -36,15 +36,15 @@ type Handler struct {
 func New(opts Options) (*Handler, error) {
 	cfg, err := opts.config()
 	if err != nil {
-		return nil, fmt.Errorf("remote: bad options: %w", cfg.secrets.Error(err))
+		return nil, fmt.Errorf("remote: bad options: %w", err)
 	}
 	fc := shipper.Config{
 		Name:       "slogx/remote",
 		Encoder:    cfg.format.Encoder(),
 		Level:      opts.Level,
 		MaxLine:    cfg.maxLine,
+		LimitName:  "MaxRecordBytes",
 		BeforeSend: opts.BeforeSend,
-		Secrets:    cfg.secrets,
 	}
 	if cfg.dev {
 		// Whatever the format, a developer reads JSON lines, with the
@@ -57,12 +57,12 @@ func New(opts Options) (*Handler, error) {
 			return nil, fmt.Errorf("remote: bad options: %w", err)
 		}
 		fc.Encoder = dev.Encoder()
-		fc.Queue = &devQueue{w: cfg.secrets.Writer(cfg.fallback)}
+		fc.Queue = &devQueue{w: cfg.fallback}
 		return &Handler{f: shipper.New(fc)}, nil
 	}
 	s, err := sink.New(cfg.sink)
 	if err != nil {
-		return nil, fmt.Errorf("remote: bad options: %w", cfg.secrets.Error(err))
+		return nil, fmt.Errorf("remote: bad options: %w", err)
 	}
 	fc.Queue = s
 	return &Handler{f: shipper.New(fc)}, nil
@@ -115,4 +115,3 @@ func (h *Handler) Close() error { return h.f.Close() }
 // to a panicking BeforeSend are counted apart (Local, Filtered,
 // HookPanics) and are not in Accepted.
 func (h *Handler) Stats() Stats { return h.f.Stats() }
-

@@ -30,7 +30,7 @@ type Options struct {
 	// APIKey is sent with every request, as "Authorization: Bearer
 	// <APIKey>", or as the plain value of the header AuthHeader names. It
 	// never appears in an error, Stats, the fallback output or a panic:
-	// wherever a server echoes it, it is replaced by "[REDACTED]".
+	// wherever a server echoes it, it is replaced by "xxxxx".
 	//
 	// Default: none, for endpoints that need no key (a collector on the
 	// same network, VictoriaLogs).
@@ -137,12 +137,21 @@ type Options struct {
 	QueueBytes int
 
 	// Overflow decides what a log call does when the queue is full.
-	// Default: [DropNewest], which never waits.
+	// Default: [Backpressure]: wait for room while the service takes
+	// batches, so that a burst is sent rather than dropped; never wait
+	// while it is unreachable.
 	Overflow Overflow
 
-	// BlockTimeout bounds the wait with Overflow [Block]. Default: 100 ms,
-	// long enough to ride out a burst, short enough that an unreachable
-	// service cannot stall the program for long.
+	// BlockTimeout is the longest one log call waits for room in a full
+	// queue, with Overflow [Backpressure] or [Block].
+	//
+	// Default with Backpressure: 1 s. A healthy service makes room a batch
+	// at a time, so a wait that long means a request hangs; the call then
+	// drops its record, and later calls drop at once, without waiting,
+	// until a request succeeds again. Default with Block: 100 ms, since
+	// Block waits on every call while the service is away: long enough to
+	// ride out a burst, short enough that an unreachable service cannot
+	// stall the program for long.
 	BlockTimeout time.Duration
 
 	// Compression compresses request bodies.
@@ -240,10 +249,17 @@ const (
 type Overflow = shipper.Overflow
 
 const (
-	// DropNewest drops the record and counts it in Stats.Dropped.QueueFull.
-	// It is the default: a log call never waits.
+	// Backpressure is the default. While the service takes batches, a log
+	// call that finds the queue full waits for room, so that a burst is
+	// absorbed at the service's pace and sent, not dropped. While requests
+	// fail, a log call never waits: the record is dropped at once and
+	// counted in Stats.Dropped.QueueFull. A call waits at most BlockTimeout.
+	Backpressure = shipper.Backpressure
+	// DropNewest drops the record and counts it in Stats.Dropped.QueueFull:
+	// a log call never waits.
 	DropNewest = shipper.DropNewest
-	// Block waits up to BlockTimeout for room, then drops and counts.
+	// Block waits up to BlockTimeout for room whatever the service's state,
+	// then drops and counts.
 	Block = shipper.Block
 )
 
