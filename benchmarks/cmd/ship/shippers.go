@@ -47,7 +47,7 @@ var shippers = []shipper{
 	},
 	{
 		Name:   "slogx remote (OTLP)",
-		Config: "remote.Options{Endpoint: .../insert/opentelemetry/v1/logs, Format: remote.OTLP} (defaults: gzip, batches of 1000); Fallback counted instead of printed",
+		Config: "remote.Options{Endpoint: .../insert/opentelemetry/v1/logs, Format: remote.OTLP} (defaults: gzip, batches of 1000, queue of 100,000, Backpressure); Fallback counted instead of printed",
 		start: func(base string) (slog.Handler, func() ([]string, uint64), error) {
 			fb := new(lineCounter)
 			h, err := remote.New(remote.Options{Endpoint: base + "/insert/opentelemetry/v1/logs", Format: remote.OTLP, Fallback: fb})
