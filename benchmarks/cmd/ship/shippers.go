@@ -39,9 +39,7 @@ var shippers = []shipper{
 			}
 			return h, func() ([]string, uint64) {
 				err := h.Close()
-				st := h.Stats()
-				return sinkReport(err, sinkStats{st.Accepted, st.Delivered, st.Dropped.QueueFull, st.Dropped.Rejected,
-					st.Dropped.TooLarge, st.Spilled, st.Retried}, fb)
+				return sinkReport(err, h.Stats(), fb)
 			}, nil
 		},
 	},
@@ -56,9 +54,7 @@ var shippers = []shipper{
 			}
 			return h, func() ([]string, uint64) {
 				err := h.Close()
-				st := h.Stats()
-				return sinkReport(err, sinkStats{st.Accepted, st.Delivered, st.Dropped.QueueFull, st.Dropped.Rejected,
-					st.Dropped.TooLarge, st.Spilled, st.Retried}, fb)
+				return sinkReport(err, h.Stats(), fb)
 			}, nil
 		},
 	},
@@ -94,23 +90,18 @@ var shippers = []shipper{
 	},
 }
 
-// sinkStats are the counters of victoria.Stats and remote.Stats that say
-// where records went.
-type sinkStats struct {
-	Accepted, Delivered, QueueFull, Rejected, TooLarge, Spilled, Retried uint64
-}
-
-// sinkReport is what a slogx sink reported: Close's error, its Stats, and
-// the lines written to its fallback. Records not delivered are those
-// dropped and those spilled to the fallback.
-func sinkReport(err error, st sinkStats, fb *lineCounter) ([]string, uint64) {
-	dropped := st.QueueFull + st.Rejected + st.TooLarge
+// sinkReport is what a slogx sink reported: Close's error, its Stats
+// (victoria's and remote's are one type), and the lines written to its
+// fallback. Records not delivered are those dropped and those spilled to
+// the fallback.
+func sinkReport(err error, st victoria.Stats, fb *lineCounter) ([]string, uint64) {
+	d := st.Dropped
 	return []string{
 		fmt.Sprintf("Close: %v", orNone(err)),
 		fmt.Sprintf("Stats: accepted %d, delivered %d, dropped %d (queue full %d, rejected %d, too large %d), spilled %d, retried %d requests",
-			st.Accepted, st.Delivered, dropped, st.QueueFull, st.Rejected, st.TooLarge, st.Spilled, st.Retried),
+			st.Accepted, st.Delivered, d.Total(), d.QueueFull, d.Rejected, d.TooLarge, st.Spilled, st.Retried),
 		fmt.Sprintf("Fallback: %d line(s) written", fb.lines()),
-	}, dropped + st.Spilled
+	}, d.Total() + st.Spilled
 }
 
 func orNone(err error) any {
