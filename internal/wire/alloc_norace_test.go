@@ -46,9 +46,3 @@ func TestEncodeAllocs(t *testing.T) {
 		}
 	}
 }
-
-// errString is an error that is not a pointer, as errors.New's is, so
-// storing it in an Attr does not allocate in the test itself.
-type errString string
-
-func (e errString) Error() string { return string(e) }

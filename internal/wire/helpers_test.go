@@ -354,3 +354,9 @@ func dump(v any) string {
 	b, _ := json.Marshal(v)
 	return fmt.Sprint(string(b))
 }
+
+// errString is an error that is not a pointer, as errors.New's is, so
+// storing it in an Attr does not allocate in the tests themselves.
+type errString string
+
+func (e errString) Error() string { return string(e) }

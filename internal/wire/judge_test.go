@@ -225,7 +225,7 @@ func checkVerdict(t *testing.T, v Verdict, n int) {
 			seen[x] = true
 		}
 	}
-	if v.RefusedItems != nil && len(v.RefusedItems) > 0 && v.Refused != len(v.RefusedItems) {
+	if len(v.RefusedItems) > 0 && v.Refused != len(v.RefusedItems) {
 		t.Fatalf("Refused %d but %d items named: %+v", v.Refused, len(v.RefusedItems), v)
 	}
 	if v.Refused < 0 || v.Refused+len(v.Resend) > n {

@@ -17,9 +17,13 @@ import (
 // record) with one of these keys and a value of 32 (trace) or 16 (span)
 // hexadecimal digits, as W3C traceparent and OpenTelemetry write them, or
 // a [16]byte / [8]byte. A program without the OpenTelemetry SDK puts them
-// in the context with slogx.With(ctx, slog.String("trace_id", ...)), or on
-// the logger. A value of another shape stays an ordinary attribute, and
-// the other formats keep both as ordinary fields.
+// in the context, e.g. from a W3C traceparent header in middleware:
+//
+//	ctx = slogx.NewContext(ctx, slog.String("trace_id", tid), slog.String("span_id", sid))
+//
+// or binds them on the logger. Precedence: the record's own attribute,
+// then WithAttrs, then the context. A value of another shape stays an
+// ordinary attribute, and the other formats keep both as ordinary fields.
 const (
 	TraceIDKey = "trace_id"
 	SpanIDKey  = "span_id"
@@ -182,6 +186,8 @@ func unhex(c byte) (byte, bool) {
 // LogRecord.
 func (e *otlpEncoder) appendRecord(dst []byte, r *slog.Record, ctxAttrs []slog.Attr) ([]byte, bool) {
 	dst, rec := openMsg(dst, slLogRecords)
+	// slog.Logger takes the time as the call is made, which is when the
+	// record is observed too; only a record without one costs a clock read.
 	if !r.Time.IsZero() {
 		dst = appendFixed64(dst, lrTime, uint64(r.Time.UnixNano()))
 		dst = appendFixed64(dst, lrObserved, uint64(r.Time.UnixNano()))

@@ -129,8 +129,11 @@
 // BeforeSend dropped in Filtered, those whose BeforeSend panicked in
 // HookPanics.
 //
-// For OTLP the queued records are protobuf, so a record copied to Fallback
-// is written as its protobuf bytes, quoted in a JSON line.
+// On the fallback each record is one JSON line: the record itself for the
+// JSON formats (a Loki entry with its stream labels; an Elasticsearch
+// document without its action line), and for OTLP, whose records are
+// protobuf, {"otlp_log_record":"<base64 of the LogRecord>"}, which keeps
+// the record whole for replay.
 //
 // # Lifecycle
 //

@@ -3,6 +3,7 @@ package remote
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/binary"
 
 	"go.slogx.dev/internal/wire"
 )
@@ -23,12 +24,26 @@ func (f sinkFormat) AppendFallback(dst, rec []byte) []byte {
 		}
 		return append(dst, rec...)
 	case wire.OTLP:
-		// A protobuf LogRecord: kept whole, so that it can be replayed.
+		// A protobuf LogRecord, as ScopeLogs.log_records carries it: the
+		// message itself is kept whole, so that it can be replayed.
 		dst = append(dst, `{"otlp_log_record":"`...)
-		dst = base64.StdEncoding.AppendEncode(dst, rec)
+		dst = base64.StdEncoding.AppendEncode(dst, otlpMessage(rec))
 		return append(dst, "\"}\n"...)
 	}
 	// JSONArray and Datadog entries, and Loki's stream entries, are JSON
 	// objects without the newline.
 	return append(append(dst, rec...), '\n')
+}
+
+// otlpMessage returns the message inside a length-delimited protobuf field
+// (its tag, its length, the message), or rec itself if it is not one.
+func otlpMessage(rec []byte) []byte {
+	if len(rec) < 2 || rec[0]&7 != 2 {
+		return rec
+	}
+	n, k := binary.Uvarint(rec[1:])
+	if k <= 0 || n != uint64(len(rec)-1-k) {
+		return rec
+	}
+	return rec[1+k:]
 }

@@ -58,7 +58,7 @@ func pbFields(b []byte) ([]pbField, error) {
 	return fs, nil
 }
 
-// decodeOTLP flattens a request into items: per log record, "body",
+// decodeOTLP flattens a request into items: per log record, "otlp.body",
 // "severity_number", "severity_text", "time_unix_nano", "trace_id",
 // "span_id", its attributes by key, and the resource attributes under
 // "resource.<key>".
@@ -140,7 +140,7 @@ func pbLogRecord(b []byte) (map[string]any, error) {
 			if err != nil {
 				return nil, err
 			}
-			m["body"] = v
+			m["otlp.body"] = v
 		case 6:
 			k, v, err := pbKeyValue(f.data)
 			if err != nil {

@@ -53,7 +53,7 @@ func slogShape(f remote.Format, m map[string]any) map[string]any {
 	case remote.Loki:
 		delete(m, "loki_ts")
 	case remote.OTLP:
-		rename("body", slog.MessageKey)
+		rename("otlp.body", slog.MessageKey)
 		rename("severity_text", slog.LevelKey)
 		if v, ok := m["time_unix_nano"]; ok && v != uint64(0) {
 			m[slog.TimeKey] = v
