@@ -221,10 +221,31 @@ func judge(c map[string]ownCost) string {
 	b.WriteString("\n")
 	r := x.Median / sl.Median
 	if sl.Median > 0 && r <= wantVsSlog {
-		fmt.Fprintf(&b, "- At most %.2f× slog.JSONHandler's: **yes**, %.2f× (%s vs %s).\n", wantVsSlog, r, fmtNS(x.Median), fmtNS(sl.Median))
+		fmt.Fprintf(&b, "- At most %.2f× slog.JSONHandler's: **yes**, %.2f× (%s vs %s).", wantVsSlog, r, fmtNS(x.Median), fmtNS(sl.Median))
 	} else {
-		fmt.Fprintf(&b, "- At most %.2f× slog.JSONHandler's: **no**, %.2f× (%s vs %s).\n", wantVsSlog, r, fmtNS(x.Median), fmtNS(sl.Median))
+		fmt.Fprintf(&b, "- At most %.2f× slog.JSONHandler's: **no**, %.2f× (%s vs %s).", wantVsSlog, r, fmtNS(x.Median), fmtNS(sl.Median))
 	}
+	// The ratio within each round: if some rounds meet the target and
+	// others do not, this run does not settle it.
+	var lo, hi float64
+	n := 0
+	for i := range min(len(x.PerRound), len(sl.PerRound)) {
+		if sl.PerRound[i] <= 0 {
+			continue
+		}
+		q := x.PerRound[i] / sl.PerRound[i]
+		if n == 0 || q < lo {
+			lo = q
+		}
+		if n == 0 || q > hi {
+			hi = q
+		}
+		n++
+	}
+	if n > 0 && lo <= wantVsSlog && hi > wantVsSlog {
+		fmt.Fprintf(&b, " Within single rounds the ratio ranged from %.2f× to %.2f×, so this run does not settle it.", lo, hi)
+	}
+	b.WriteString("\n")
 	return b.String()
 }
 

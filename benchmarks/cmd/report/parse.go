@@ -66,6 +66,7 @@ func median(xs []float64) float64 {
 // subtract to), and the lowest and highest difference within one round.
 type ownCost struct {
 	Median, Lo, Hi float64
+	PerRound       []float64 // the difference within each round
 	Rounds         int
 }
 
@@ -80,6 +81,7 @@ func own(s samples, name, nop string) (ownCost, error) {
 	c := ownCost{Median: median(h) - median(n), Rounds: min(len(h), len(n))}
 	for i := range c.Rounds {
 		d := h[i] - n[i]
+		c.PerRound = append(c.PerRound, d)
 		if i == 0 || d < c.Lo {
 			c.Lo = d
 		}

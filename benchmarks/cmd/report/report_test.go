@@ -94,7 +94,9 @@ func TestOwn(t *testing.T) {
 }
 
 func TestJudge(t *testing.T) {
-	c := func(med, lo, hi float64) ownCost { return ownCost{Median: med, Lo: lo, Hi: hi} }
+	c := func(med, lo, hi float64) ownCost {
+		return ownCost{Median: med, Lo: lo, Hi: hi, PerRound: []float64{lo, med, hi}}
+	}
 	for _, tc := range []struct {
 		name  string
 		costs map[string]ownCost
@@ -102,13 +104,15 @@ func TestJudge(t *testing.T) {
 		not   []string
 	}{
 		{"both hold", map[string]ownCost{"slogx": c(100, 95, 105), "phuslu": c(150, 140, 160), "slog": c(400, 390, 410)},
-			[]string{"Below phuslu/log's: **yes**", "0.33× slog.JSONHandler's: **yes**, 0.25×"}, []string{"overlap"}},
+			[]string{"Below phuslu/log's: **yes**", "0.33× slog.JSONHandler's: **yes**, 0.25×"}, []string{"overlap", "settle"}},
 		{"neither", map[string]ownCost{"slogx": c(160, 150, 170), "phuslu": c(150, 140, 155), "slog": c(400, 390, 410)},
 			[]string{"Below phuslu/log's: **no**", "not below phuslu's", "**no**, 0.40×", "overlap"}, nil},
 		{"equal is not below", map[string]ownCost{"slogx": c(150, 150, 150), "phuslu": c(150, 150, 150), "slog": c(1000, 1000, 1000)},
 			[]string{"Below phuslu/log's: **no**", "**yes**, 0.15×"}, nil},
 		{"just over a third", map[string]ownCost{"slogx": c(34, 34, 34), "phuslu": c(50, 50, 50), "slog": c(100, 100, 100)},
-			[]string{"**no**, 0.34×"}, nil},
+			[]string{"**no**, 0.34×"}, []string{"settle"}},
+		{"rounds disagree", map[string]ownCost{"slogx": c(30, 20, 60), "phuslu": c(50, 50, 50), "slog": c(100, 100, 100)},
+			[]string{"**yes**, 0.30×", "ranged from 0.20× to 0.60×, so this run does not settle it"}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := judge(tc.costs)
