@@ -130,6 +130,24 @@ func TestJudge(t *testing.T) {
 	}
 }
 
+func TestWrap(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		n    int
+		want []string
+	}{
+		{"", 10, nil},
+		{"one two three", 7, []string{"one two", "three"}},
+		{"a verylongword b", 4, []string{"a", "verylongword", "b"}},
+		{"  spaced   out  ", 20, []string{"spaced out"}},
+		{"µµµ µµµ", 7, []string{"µµµ µµµ"}},
+	} {
+		if got := wrap(c.in, c.n); fmt.Sprint(got) != fmt.Sprint(c.want) {
+			t.Errorf("wrap(%q, %d) = %q, want %q", c.in, c.n, got, c.want)
+		}
+	}
+}
+
 func TestSVG(t *testing.T) {
 	bars := []bar{
 		{"slogx <fast> & \"x\"", 120, slogxBar},

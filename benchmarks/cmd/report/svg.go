@@ -32,7 +32,8 @@ var barColor = map[barKind]string{
 }
 
 // writeSVG draws bars as a horizontal bar chart in plain SVG, longest
-// value scaled to the full width, each bar labelled with its value.
+// value scaled to the full width, each bar labelled with its value, and the
+// footer below, wrapped to the chart's width.
 func writeSVG(w io.Writer, title, footer string, bars []bar) error {
 	const (
 		width     = 760
@@ -43,6 +44,7 @@ func writeSVG(w io.Writer, title, footer string, bars []bar) error {
 		barH      = 22
 		gap       = 10
 		legendRow = 20
+		footChars = 120 // of 11px text in the chart's width
 	)
 	maxNS := 0.0
 	for _, b := range bars {
@@ -60,7 +62,8 @@ func writeSVG(w io.Writer, title, footer string, bars []bar) error {
 			legend++
 		}
 	}
-	height := top + len(bars)*(barH+gap) + legend*legendRow + 40
+	foot := wrap(footer, footChars)
+	height := top + len(bars)*(barH+gap) + legend*legendRow + 24 + 16*len(foot)
 	var sb strings.Builder
 	p := func(format string, args ...any) { fmt.Fprintf(&sb, format, args...) }
 	esc := html.EscapeString
@@ -94,7 +97,9 @@ func writeSVG(w io.Writer, title, footer string, bars []bar) error {
 		p(`<text x="%d" y="%d" font-size="12" fill="#57606a">%s</text>`+"\n", barX+17, ly+10, esc(l.text))
 		ly += legendRow
 	}
-	p(`<text x="12" y="%d" font-size="11" fill="#57606a">%s</text>`+"\n", height-14, esc(footer))
+	for i, l := range foot {
+		p(`<text x="12" y="%d" font-size="11" fill="#57606a">%s</text>`+"\n", height-14-16*(len(foot)-1-i), esc(l))
+	}
 	p("</svg>\n")
 	_, err := io.WriteString(w, sb.String())
 	return err
@@ -133,4 +138,26 @@ func sig3(v float64) string {
 	default:
 		return fmt.Sprintf("%.2f", v)
 	}
+}
+
+// wrap breaks s into lines of at most n characters at spaces; a word
+// longer than n stands alone on its line.
+func wrap(s string, n int) []string {
+	var lines []string
+	line := ""
+	for _, w := range strings.Fields(s) {
+		switch {
+		case line == "":
+			line = w
+		case len([]rune(line))+1+len([]rune(w)) <= n:
+			line += " " + w
+		default:
+			lines = append(lines, line)
+			line = w
+		}
+	}
+	if line != "" {
+		lines = append(lines, line)
+	}
+	return lines
 }
