@@ -20,7 +20,7 @@ type Compression int
 
 const (
 	// Zstd compresses with zstd at its fastest level. It is the default:
-	// NDJSON logs shrink about tenfold at a fraction of gzip's CPU cost.
+	// NDJSON logs compress well, at a fraction of gzip's CPU cost.
 	Zstd Compression = iota
 	// Gzip compresses with gzip at its fastest level, for servers or
 	// proxies that do not accept zstd.
@@ -96,7 +96,7 @@ const (
 	DefaultQueueSize          = 100_000
 	DefaultQueueBytes         = 64 << 20
 	DefaultBlockTimeout       = 100 * time.Millisecond // with Block, which waits on every call while the server is away
-	DefaultBackpressureWait   = time.Second            // BlockTimeout with Backpressure, which waits only while delivering
+	DefaultBackpressureWait   = 5 * time.Second        // BlockTimeout with Backpressure, which waits only while delivering
 	DefaultRequestTimeout     = 10 * time.Second
 	DefaultMinBackoff         = 100 * time.Millisecond
 	DefaultMaxBackoff         = 5 * time.Second

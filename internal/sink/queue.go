@@ -90,14 +90,14 @@ func getRec(n int) *[]byte {
 }
 
 // snug reports whether b's capacity is what a buffer for its length would
-// get: its size class, or, above the pooled sizes, at most an eighth more
-// than its length.
+// get: its size class, or, above the pooled sizes, at most a quarter more
+// than its length (what append's growth leaves).
 func snug(b *[]byte) bool {
 	n, c := len(*b), cap(*b)
 	if n <= maxPooledRec {
 		return c <= 1<<(classOf(n)+minClassBits)
 	}
-	return c-n <= n>>3
+	return c-n <= n>>2
 }
 
 // refit moves the record in b to a buffer of its own size and releases b.

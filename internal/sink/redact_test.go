@@ -96,7 +96,7 @@ func TestRedactURL(t *testing.T) {
 		"https://u:p/q@h/x":                          "https://u:xxxxx@h/x",
 		"https://ghp_0123456789abcdef@github.com/":   "https://xxxxx@github.com/",
 		"https://h/p?api_key=abc&dd-api-key=def#top": "https://h/p?api_key=xxxxx&dd-api-key=xxxxx#top",
-		"h:9428":                                     "h:9428",
+		"h:9428": "h:9428",
 	} {
 		if got := RedactURL(in); got != want {
 			t.Errorf("RedactURL(%q) = %q, want %q", in, got, want)

@@ -23,7 +23,7 @@ func TestConfigDefaultsAndErrors(t *testing.T) {
 	if c.BatchSize != 1000 || c.MaxBatchBytes != 1<<20 || c.FlushInterval != time.Second ||
 		c.QueueSize != 100_000 || c.QueueBytes != 64<<20 || c.RequestTimeout != 10*time.Second ||
 		c.Retry != (Retry{100 * time.Millisecond, 5 * time.Second, time.Minute, 30 * time.Second}) ||
-		c.Overflow != Backpressure || c.BlockTimeout != time.Second || c.DropReportInterval != 10*time.Second ||
+		c.Overflow != Backpressure || c.BlockTimeout != 5*time.Second || c.DropReportInterval != 10*time.Second ||
 		c.CloseTimeout != 5*time.Second || c.Fallback == nil || c.ContentType == "" {
 		t.Errorf("defaults = %+v", c)
 	}

@@ -127,6 +127,7 @@ func BenchmarkHandle(b *testing.B) {
 //	go test -run '^$' -bench 'Logger$' -count 10 ./slogx/remote | benchstat -col /format -
 func BenchmarkLogger(b *testing.B) {
 	ctx := context.Background()
+	attrs := attrs5()
 	run := func(b *testing.B, h slog.Handler, flush func() error) {
 		logger := slog.New(h)
 		b.ReportAllocs()
@@ -138,7 +139,7 @@ func BenchmarkLogger(b *testing.B) {
 				}
 				b.StartTimer()
 			}
-			logger.LogAttrs(ctx, slog.LevelInfo, "request served", attrs5()...)
+			logger.LogAttrs(ctx, slog.LevelInfo, "request served", attrs...)
 		}
 	}
 	b.Run("format=noop", func(b *testing.B) { run(b, noopHandler{}, nil) })

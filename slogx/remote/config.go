@@ -17,6 +17,11 @@ import (
 const (
 	defaultMaxRecordBytes = 256 << 10
 	minMaxRecordBytes     = 1 << 10
+	// maxElasticBatch keeps a _bulk answer, some 200 bytes per item and
+	// more for an item's error, within the 1 MiB the sink reads of an
+	// answer: an answer cut there would fail the request, and the batch,
+	// stored, would be sent again.
+	maxElasticBatch = 2000
 )
 
 // defaultRetry is OpenTelemetry's exporter policy (5 s to 30 s, 5 min) with
@@ -155,6 +160,10 @@ func (o *Options) config() (config, error) {
 	}
 	if q := o.QueueBytes; q > 0 && cfg.maxLine > q {
 		bad("MaxRecordBytes %d is larger than QueueBytes %d", cfg.maxLine, q)
+	}
+
+	if kind == wire.ElasticBulk && o.BatchSize > maxElasticBatch {
+		bad("BatchSize is %d; ElasticBulk batches are at most %d records, since Elasticsearch's answer lists every item and the handler reads at most 1 MiB of it", o.BatchSize, maxElasticBatch)
 	}
 
 	comp, err := shipper.SinkCompression(o.Compression, shipper.Gzip)

@@ -82,6 +82,10 @@
 // record once, on the logging goroutine, and queues it. One background
 // goroutine batches the queue (BatchSize records, MaxBatchBytes bytes or
 // FlushInterval, whichever comes first) and sends one request at a time.
+// When a burst fills the queue while the service takes batches, a log call
+// waits for room (Overflow [Backpressure], at most BlockTimeout); while
+// the service is unreachable it never waits, and records that do not fit
+// are dropped, counted and reported on Fallback as it happens.
 //
 // The answer decides what happens to a batch:
 //

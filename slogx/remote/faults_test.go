@@ -367,3 +367,21 @@ func TestConnectionResets(t *testing.T) {
 	}
 	checkAccounting(t, st)
 }
+
+// TestCompressionChoices: gzip by default, zstd or nothing when chosen;
+// the service reads each.
+func TestCompressionChoices(t *testing.T) {
+	for c, want := range map[remote.Compression]string{0: "gzip", remote.Gzip: "gzip", remote.Zstd: "zstd", remote.NoCompression: ""} {
+		svc := newService(t, remote.NDJSON)
+		h, _ := newHandler(t, remote.Options{Endpoint: svc.URL(), Compression: c})
+		logN(t, h, 10)
+		h.Close()
+		reqs, stored := svc.snapshot()
+		checkStoredOnce(t, stored, 10)
+		for _, r := range reqs {
+			if got := r.header.Get("Content-Encoding"); got != want {
+				t.Errorf("Compression %v: Content-Encoding %q, want %q", c, got, want)
+			}
+		}
+	}
+}

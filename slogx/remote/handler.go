@@ -20,6 +20,9 @@ var (
 	ErrTooLarge = sink.ErrTooLarge
 	// ErrClosed: the handler is closed; the record went to the fallback.
 	ErrClosed = sink.ErrClosed
+	// ErrReentrant: after Close, Options.Fallback logged through this
+	// handler while being written to; see [Drops].Reentrant.
+	ErrReentrant = sink.ErrReentrant
 )
 
 // Handler is a [slog.Handler] that ships records to a log service. Create
@@ -85,13 +88,15 @@ func (h *Handler) WithGroup(name string) slog.Handler {
 }
 
 // Handle runs BeforeSend, encodes r in the wire format and queues it; it
-// never waits on the network (unless Overflow is [Block]). Host-local
-// records ([go.slogx.dev/slogx.LocalOnly] on the record, its context or the
+// never waits on the network itself. Host-local records
+// ([go.slogx.dev/slogx.LocalOnly] on the record, its context or the
 // handler) are counted in Stats.Local and not sent.
 //
 // It returns nil when the record was queued (or filtered), and otherwise
-// one of [ErrQueueFull], [ErrTooLarge] or [ErrClosed], with the record
-// counted.
+// one of [ErrQueueFull], [ErrTooLarge], [ErrClosed] or [ErrReentrant], with
+// the record counted. With the default Overflow [Backpressure] it may wait,
+// at most BlockTimeout, for room in a full queue while the service takes
+// batches.
 func (h *Handler) Handle(ctx context.Context, r slog.Record) error { return h.f.Handle(ctx, &r) }
 
 // Flush sends every record logged before the call and waits until each is

@@ -92,7 +92,9 @@ type Options struct {
 	// Stats.Filtered. The record is the hook's only for the call: it must
 	// not be kept. A panic in the hook is recovered and counted in
 	// Stats.HookPanics, and its record is not sent (it may be half edited).
-	// The hook runs on the logging goroutine: keep it fast.
+	// The hook runs on the logging goroutine: keep it fast, and do not log
+	// from it through this handler (or a logger that reaches it, such as
+	// slog's default): that record would run the hook again, without end.
 	//
 	// Default: nil, every enabled record is sent.
 	BeforeSend func(ctx context.Context, r *slog.Record) bool
@@ -106,7 +108,9 @@ type Options struct {
 	MaxRecordBytes int
 
 	// BatchSize is the most records per request; a format with a lower
-	// limit (Datadog: 1000) splits batches to respect it.
+	// limit (Datadog: 1000) splits batches to respect it. ElasticBulk
+	// takes at most 2000: Elasticsearch's answer lists every item, and
+	// the handler reads at most 1 MiB of an answer.
 	//
 	// Default: 1000, Datadog's limit: per-request costs (headers, a round
 	// trip over the internet) are noise, and a failed request resends
@@ -145,10 +149,10 @@ type Options struct {
 	// BlockTimeout is the longest one log call waits for room in a full
 	// queue, with Overflow [Backpressure] or [Block].
 	//
-	// Default with Backpressure: 1 s. A healthy service makes room a batch
-	// at a time, so a wait that long means a request hangs; the call then
-	// drops its record, and later calls drop at once, without waiting,
-	// until a request succeeds again. Default with Block: 100 ms, since
+	// Default with Backpressure: 5 s. A healthy service makes room a batch
+	// at a time, within a round trip or two over the internet; a wait of
+	// 5 s means a request hangs. The call then drops its record, and later
+	// calls drop at once, without waiting, until a request succeeds again. Default with Block: 100 ms, since
 	// Block waits on every call while the service is away: long enough to
 	// ride out a burst, short enough that an unreachable service cannot
 	// stall the program for long.
@@ -173,7 +177,9 @@ type Options struct {
 	// Retry is the retry policy for failed requests. Defaults: backoff
 	// from 1 s to 30 s and a budget of 5 minutes per batch, as
 	// OpenTelemetry's exporters: a rate-limited service is not hammered,
-	// and an intake that restarts is waited for.
+	// and an intake that restarts is waited for. A Retry-After header is
+	// obeyed up to 30 s (or MaxBackoff, if longer), plus a jitter of up to
+	// a tenth.
 	Retry RetryPolicy
 
 	// TLSConfig is used for https endpoints. Default: nil, Go's defaults

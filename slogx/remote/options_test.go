@@ -35,6 +35,7 @@ func TestNewRejectsBadOptions(t *testing.T) {
 		{"record limit above Datadog's", remote.Options{Format: remote.Datadog, MaxRecordBytes: 2 << 20}, "Datadog accepts records of at most"},
 		{"record limit tiny", remote.Options{MaxRecordBytes: 100}, "at least 1024"},
 		{"negative batch", remote.Options{BatchSize: -1}, "BatchSize is -1"},
+		{"bulk batch whose answer is too long", remote.Options{Format: remote.ElasticBulk, BatchSize: 10_000}, "at most 2000"},
 		{"unknown compression", remote.Options{Compression: remote.Compression(9)}, "unknown Compression 9"},
 		{"unknown overflow", remote.Options{Overflow: remote.Overflow(9)}, "unknown Overflow 9"},
 		{"negative close timeout", remote.Options{CloseTimeout: -1}, "CloseTimeout"},

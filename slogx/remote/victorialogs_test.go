@@ -71,6 +71,11 @@ func TestVictoriaLogsFormats(t *testing.T) {
 			if c.stringsOnly {
 				opts.ReplaceAttr = stringValues
 			}
+			if c.format == remote.Loki {
+				// A field of the options and an attribute of the logger
+				// become stream labels, beside service_name.
+				opts.Labels = []string{"environment", "tenant"}
+			}
 			h, _ := newHandler(t, opts)
 			logger := slog.New(h).With("tenant", "acme")
 			for i := range n {
@@ -110,6 +115,12 @@ func TestVictoriaLogsFormats(t *testing.T) {
 				q := fmt.Sprintf("%s %s:=%s | stats count() n", sel, strconv.Quote(c.level), levelName(c.format, l))
 				if got := queryNumber(t, srv.URL(), q); got != want {
 					t.Errorf("%d rows at level %v, want %d (%s)", got, l, want, q)
+				}
+			}
+			if c.format == remote.Loki {
+				q := sel + ` _stream:{environment="prod",service_name="checkout",tenant="acme"} | stats count() n`
+				if got := queryNumber(t, srv.URL(), q); got != n {
+					t.Errorf("%d rows in the labelled stream, want %d (%s)", got, n, q)
 				}
 			}
 			// Times, exactly, to the format's precision: a sample of ids spread

@@ -105,7 +105,7 @@ type Options struct {
 	// MaxBatchBytes bounds a request body before compression. A single
 	// record larger than this is sent alone.
 	//
-	// Default: 1 MiB, which compresses to about 100 KiB: quick to send and
+	// Default: 1 MiB, a small fraction of that once compressed: quick to send and
 	// to retry, and far below any proxy's body limit. QueueBytes, if set
 	// and smaller, instead.
 	MaxBatchBytes int
@@ -139,10 +139,12 @@ type Options struct {
 	// BlockTimeout is the longest one log call waits for room in a full
 	// queue, with Overflow [Backpressure] or [Block].
 	//
-	// Default with Backpressure: 1 s. A healthy server makes room a batch
-	// at a time, every few milliseconds, so a wait that long means a
-	// request hangs; the call then drops its record, and later calls drop
-	// at once, without waiting, until a request succeeds again. Default
+	// Default with Backpressure: 5 s. A healthy server makes room a batch
+	// at a time, every few milliseconds, and a loaded one (or a loaded
+	// machine) within a second or two; a wait of 5 s means a request hangs.
+	// The call then drops its record, and later calls drop at once,
+	// without waiting, until a request succeeds again: a hung server costs
+	// the program one wait, not one per call. Default
 	// with Block: 100 ms, since Block waits on every call while the server
 	// is away: long enough to ride out a burst, short enough that a dead
 	// server cannot stall the program for long.
@@ -196,8 +198,8 @@ type RetryPolicy = shipper.RetryPolicy
 type Compression = shipper.Compression
 
 const (
-	// Zstd compresses at zstd's fastest level: NDJSON logs shrink about
-	// tenfold for less CPU than gzip. It is the default.
+	// Zstd compresses at zstd's fastest level: NDJSON logs compress well,
+	// for less CPU than gzip. It is the default.
 	Zstd = shipper.Zstd
 	// Gzip compresses at gzip's fastest level, for proxies that do not
 	// pass zstd through.
@@ -216,7 +218,7 @@ const (
 	// absorbed at the server's pace and stored, not dropped. While every
 	// node is failing, a log call never waits: the record is dropped at
 	// once and counted in [Stats].Dropped.QueueFull. A call waits at most
-	// BlockTimeout (1 s by default); a wait that long means a request
+	// BlockTimeout (5 s by default); a wait that long means a request
 	// hangs, and later calls drop at once until one succeeds again.
 	Backpressure = shipper.Backpressure
 	// DropNewest drops the record and counts it in [Stats].Dropped.QueueFull:

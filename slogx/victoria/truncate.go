@@ -15,7 +15,10 @@ import "go.slogx.dev/internal/shipper"
 //     of the context;
 //  3. only time, level, source, the cut message and this field remain.
 //
-// A record that does not fit even then (only possible with a tiny
-// MaxLineBytes and a huge source path) is dropped and counted in
+// Each way is tried with a bounded number of encodings, whatever
+// Options.ReplaceAttr does to the message (append to it, double it,
+// replace it), so a log call always ends. A record that does not fit even
+// then (only possible with a tiny MaxLineBytes and a huge source path, or
+// a ReplaceAttr that makes every message long) is dropped and counted in
 // Stats.Dropped.TooLarge.
 const TruncatedKey = shipper.TruncatedKey
