@@ -63,3 +63,17 @@ demo:
 	*" -sink=stdout "*|*" --sink=stdout "*) .cache/bin/demo $(ARGS) ;; \
 	*) .cache/bin/demo -victorialogs="$$(scripts/victorialogs.sh)" $(ARGS) ;; \
 	esac
+
+# docs/benchmarks.md and docs/bench.svg: slogx beside slog, phuslu/log, zap
+# and zerolog (benchmarks/, a module of its own), shipping to a real
+# VictoriaLogs beside the OpenTelemetry SDK, and the library's own suites.
+# Under five minutes on two cores at the defaults; run it on a quiet machine.
+# BENCH_NOTE, if set, is printed at the top of the report.
+BENCH_COUNT  ?= 6
+BENCH_TIME   ?= 200ms
+SHIP_RECORDS ?= 300000
+BENCH_NOTE   ?=
+
+.PHONY: bench-report
+bench-report:
+	BENCH_COUNT=$(BENCH_COUNT) BENCH_TIME=$(BENCH_TIME) SHIP_RECORDS=$(SHIP_RECORDS) BENCH_NOTE="$(BENCH_NOTE)" scripts/bench-report.sh
