@@ -86,7 +86,7 @@ func (snd *sender) run() {
 	defer tick.Stop()
 	// Drops are looked for at least every second, and reported at most once
 	// per DropReportInterval.
-	report := time.NewTicker(min(s.cfg.DropReportInterval, time.Second))
+	report := time.NewTicker(max(min(s.cfg.DropReportInterval, time.Second), 10*time.Millisecond))
 	defer report.Stop()
 	for {
 		force := false

@@ -54,7 +54,8 @@ func parseTarget(raw string) (target, error) {
 
 // conn is a keep-alive connection to one endpoint.
 type conn struct {
-	nc       net.Conn
+	nc       net.Conn // what requests are written to: raw, or TLS over raw
+	raw      net.Conn // the TCP connection, which Close's cut closes
 	br       *bufio.Reader
 	bw       *bufio.Writer
 	lastUsed time.Time
@@ -63,23 +64,28 @@ type conn struct {
 // dial opens a connection to t, finishing the TLS handshake by deadline.
 func (snd *sender) dial(t *target, deadline time.Time) (*conn, error) {
 	d := net.Dialer{Deadline: deadline}
-	nc, err := d.Dial("tcp", t.addr)
+	raw, err := d.Dial("tcp", t.addr)
 	if err != nil {
 		return nil, err
 	}
+	// Close's cut closes the TCP connection itself, handshake included:
+	// closing a TLS connection first writes an alert, which would wait
+	// behind a write that is stuck.
+	snd.s.conns.add(raw)
+	nc := raw
 	if t.tls {
 		tc := tls.Client(nc, snd.tlsConfig(t))
 		// A deadline on the connection, not a context: HandshakeContext
 		// would start a goroutine to watch the context.
 		nc.SetDeadline(deadline)
 		if err := tc.Handshake(); err != nil {
-			nc.Close()
+			snd.s.conns.remove(raw)
+			raw.Close()
 			return nil, err
 		}
 		nc = tc
 	}
-	snd.s.conns.add(nc)
-	return &conn{nc: nc, br: bufio.NewReaderSize(nc, 4096), bw: bufio.NewWriterSize(nc, 4096)}, nil
+	return &conn{nc: nc, raw: raw, br: bufio.NewReaderSize(nc, 4096), bw: bufio.NewWriterSize(nc, 4096)}, nil
 }
 
 func (snd *sender) tlsConfig(t *target) *tls.Config {
@@ -95,11 +101,13 @@ func (snd *sender) tlsConfig(t *target) *tls.Config {
 	return cfg
 }
 
-// closeConn closes e's connection, if any.
+// closeConn closes e's connection, if any. It closes the TCP connection
+// without TLS's closing alert: a write of that alert to a server that has
+// stopped reading would wait, and HTTP/1.1 frames its messages anyway.
 func (snd *sender) closeConn(e *endpoint) {
 	if e.conn != nil {
-		snd.s.conns.remove(e.conn.nc)
-		e.conn.nc.Close()
+		snd.s.conns.remove(e.conn.raw)
+		e.conn.raw.Close()
 		e.conn = nil
 	}
 }
