@@ -174,7 +174,13 @@ type Options struct {
 	// Fallback receives, as NDJSON, the records that could not be
 	// delivered: those left when Close times out, those whose retry budget
 	// ran out, those the server rejected, and those logged after Close.
-	// Each group is preceded by a summary line.
+	// Each group is preceded by a summary line. While records are dropped
+	// it also receives a summary line about them, at most every 10 s.
+	//
+	// It may log through the program's logger, and so through this
+	// handler: a record it logs while being written to is dropped and
+	// counted in Stats.Dropped.Reentrant (never queued, never written
+	// back to it), so that it can neither deadlock nor feed itself.
 	//
 	// Default: os.Stderr, where a container's logs are collected anyway.
 	Fallback io.Writer
