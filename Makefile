@@ -33,6 +33,7 @@ unit:
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzJSONHandler$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMIN) ./slogx/
 	$(GO) test -run '^$$' -fuzz '^FuzzRedactJSON$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMIN) ./slogx/redact/
+	$(GO) test -run '^$$' -fuzz '^FuzzFormats$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMIN) ./internal/wire/
 
 # Benchmarks run as one test binary per package, alternating -count=1 runs
 # COUNT times, so that load on a shared machine falls on both sides of each
