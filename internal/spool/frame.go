@@ -36,13 +36,12 @@ func frameSize(n int) int64 { return int64(frameHeader + n) }
 
 // appendFrame appends the frame of payload p to dst.
 func appendFrame(dst, p []byte) []byte {
-	var h [frameHeader]byte
-	copy(h[:4], frameMagic[:])
-	binary.LittleEndian.PutUint32(h[4:8], uint32(len(p)))
-	crc := crc32.Update(0, castagnoli, h[4:8])
+	at := len(dst)
+	dst = append(dst, frameMagic[:]...)
+	dst = binary.LittleEndian.AppendUint32(dst, uint32(len(p)))
+	crc := crc32.Update(0, castagnoli, dst[at+4:at+8])
 	crc = crc32.Update(crc, castagnoli, p)
-	binary.LittleEndian.PutUint32(h[8:12], crc)
-	dst = append(dst, h[:]...)
+	dst = binary.LittleEndian.AppendUint32(dst, crc)
 	return append(dst, p...)
 }
 
