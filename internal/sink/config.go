@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/valyala/fasthttp"
+
+	"go.slogx.dev/internal/spool"
 )
 
 // Compression selects how batch bodies are compressed.
@@ -130,6 +132,10 @@ type Config struct {
 
 	CloseTimeout time.Duration
 
+	// Spool, if set, keeps on disk what cannot be sent now (see spool.go).
+	// Nil means memory only.
+	Spool *spool.Options
+
 	// IdleConnTimeout is how long a keep-alive connection may sit unused.
 	// fasthttp's cleaner goroutines wake at this interval (and at least
 	// every second), so after Close they exit within it.
@@ -231,6 +237,11 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.Overflow != DropNewest && c.Overflow != Block {
 		bad("unknown Overflow %d", int(c.Overflow))
+	}
+	if c.Spool != nil {
+		if err := spool.Validate(*c.Spool); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	return c, errors.Join(errs...)
 }

@@ -97,6 +97,9 @@ func (snd *sender) deliver(n int) {
 		}
 		e := snd.pick(now)
 		if e == nil {
+			if snd.park(n) {
+				return
+			}
 			up := snd.earliestUp()
 			switch {
 			case up.After(budgetEnd):
@@ -122,6 +125,7 @@ func (snd *sender) deliver(n int) {
 		case err == nil && status/100 == 2:
 			e.fails = 0
 			snd.lastReqErr = nil
+			snd.noteSuccess()
 			s.batches.Add(1)
 			s.bytes.Add(uint64(len(snd.raw)))
 			s.wireBytes.Add(uint64(len(body)))
@@ -136,17 +140,39 @@ func (snd *sender) deliver(n int) {
 			e.downUntil = time.Now().Add(wait)
 			snd.lastReqErr = err
 			s.setLastError(err)
+			snd.noteFailure()
 			if time.Now().After(budgetEnd) {
 				snd.spill(n, "retry budget "+s.cfg.Retry.Budget.String()+" exhausted")
 				return
 			}
 		default:
+			snd.noteSuccess() // the endpoint answers: it is not failing
 			snd.lastReqErr = err
 			s.setLastError(err)
 			s.dropRejected.Add(uint64(n))
 			snd.copyToFallback(fmt.Sprintf("%d records rejected by %s; they follow", n, e.url), err)
 			return
 		}
+	}
+}
+
+// noteFailure records a failed request: once every endpoint has failed
+// since its last success, the sink is failing.
+func (snd *sender) noteFailure() {
+	for _, e := range snd.endpoints {
+		if e.fails == 0 {
+			return
+		}
+	}
+	if !snd.s.failing.Load() {
+		snd.s.failing.Store(true)
+	}
+}
+
+// noteSuccess records a delivered batch.
+func (snd *sender) noteSuccess() {
+	if snd.s.failing.Load() {
+		snd.s.failing.Store(false)
 	}
 }
 

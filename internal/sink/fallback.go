@@ -11,6 +11,14 @@ import (
 // spill writes the batch in snd.raw (n records) to the fallback, preceded
 // by a summary line, and counts it as spilled.
 func (snd *sender) spill(n int, reason string) {
+	if snd.park(n) {
+		return
+	}
+	snd.spillNow(n, reason)
+}
+
+// spillNow is spill without the spool.
+func (snd *sender) spillNow(n int, reason string) {
 	s := snd.s
 	snd.copyToFallback(fmt.Sprintf("%d records could not be delivered (%s); they follow", n, reason), snd.lastReqErr)
 	err := fmt.Errorf("%s: %d records written to the fallback (%s)", s.cfg.Name, n, reason)

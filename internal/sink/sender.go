@@ -3,6 +3,8 @@ package sink
 import (
 	"runtime"
 	"time"
+
+	"go.slogx.dev/internal/spool"
 )
 
 // sender is the state of the one goroutine that batches and sends. Nothing
@@ -20,6 +22,12 @@ type sender struct {
 	taken      uint64
 	waiters    []flushWaiter
 	poll       *time.Timer // re-checks waiters whose records are still being pushed
+
+	// The spool's side (spool.go).
+	ends      []int    // end of each record in raw
+	recs      [][]byte // the records in raw, for the spool
+	spBatch   spool.Batch
+	replaying bool // the batch in raw came from the spool
 }
 
 func newSender(s *Sink) (*sender, error) {
@@ -85,8 +93,10 @@ func (snd *sender) run() {
 		if poll != nil {
 			snd.poll.Stop()
 		}
-		force = force || len(snd.waiters) > 0
-		for snd.sendOne(force) {
+		// While every endpoint fails, the queue goes to the spool at once,
+		// not a full batch at a time.
+		force = force || len(snd.waiters) > 0 || (s.sp != nil && s.failing.Load())
+		for snd.step(force) {
 			snd.releaseWaiters(false)
 			if s.Closed() {
 				break
@@ -94,6 +104,15 @@ func (snd *sender) run() {
 		}
 		snd.releaseWaiters(false)
 	}
+}
+
+// step sends a batch from the queue and one from the spool, if there are
+// any, and reports whether either was sent. Taking turns lets a backlog on
+// disk drain at full speed while new records keep flowing.
+func (snd *sender) step(force bool) bool {
+	sent := snd.sendOne(force)
+	replayed := snd.replayOne()
+	return sent || replayed
 }
 
 // releaseWaiters answers the Flush calls whose records have all been taken
@@ -147,9 +166,11 @@ func (snd *sender) sendOne(force bool) bool {
 func (snd *sender) build(k int) {
 	s := snd.s
 	raw := snd.raw[:0]
+	snd.ends = snd.ends[:0]
 	var release uint64
 	for i, b := range snd.pending[:k] {
 		raw = append(raw, *b...)
+		snd.ends = append(snd.ends, len(raw))
 		release += resDelta(cap(*b))
 		putRec(b)
 		snd.pending[i] = nil

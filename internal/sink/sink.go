@@ -13,6 +13,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"go.slogx.dev/internal/ringbuf"
+	"go.slogx.dev/internal/spool"
 )
 
 // Errors returned by [Sink.Enqueue]. The record they refer to is counted in
@@ -24,10 +25,11 @@ var (
 )
 
 // Stats are the sink's counters. Between calls of Stats they only grow,
-// except Queued. Under concurrent logging the fields are read one by one, so
-// the identity below holds exactly only once the sink is closed.
+// except Queued and Spool's Records and Bytes. Under concurrent logging the
+// fields are read one by one, so the identity below holds exactly only once
+// the sink is closed.
 //
-//	Accepted == Delivered + DroppedQueueFull + DroppedRejected + DroppedTooLarge + Spilled
+//	Accepted + Spool.Recovered == Delivered + DroppedQueueFull + DroppedRejected + DroppedTooLarge + Spool.Dropped + Spilled + Spool.Records
 type Stats struct {
 	Accepted  uint64 // records passed to Enqueue or DropTooLarge
 	Delivered uint64 // records in batches an endpoint answered 2xx
@@ -46,6 +48,8 @@ type Stats struct {
 	WireBytes uint64 // body bytes on the wire, after compression
 
 	Queued int // records waiting now, including a batch being built
+
+	Spool SpoolStats // the spool's figures; zero without one
 
 	LastError   error     // the latest failure: request error, status, spill
 	LastErrorAt time.Time // when LastError happened
@@ -68,6 +72,15 @@ type Sink struct {
 	closeCh  chan struct{}      // closed by Close
 	done     chan struct{}      // closed when the sender has exited
 	room     notifier           // room made in the queue, for Block
+
+	// failing is set while every endpoint is failing: Enqueue then writes
+	// to the spool, if there is one, rather than queue in memory.
+	failing atomic.Bool
+
+	sp                          *spool.Spool  // nil: memory only
+	spooledDirect, spooledMoved atomic.Uint64 // records Enqueue, or the sender, wrote to the spool
+	replayed                    atomic.Uint64 // records read back from the spool and delivered
+	spInFlight                  atomic.Int64  // records of the spool batch being replayed
 
 	closeOnce sync.Once
 	closeErr  error
@@ -131,8 +144,14 @@ func New(cfg Config) (*Sink, error) {
 		MaxResponseBodySize:       1 << 20,
 		DisablePathNormalizing:    true,
 	}
+	if s.sp, err = openSpool(cfg); err != nil {
+		return nil, err
+	}
 	s.snd, err = newSender(s)
 	if err != nil {
+		if s.sp != nil {
+			s.sp.Close()
+		}
 		return nil, err
 	}
 	go s.snd.run()
@@ -168,6 +187,9 @@ func (s *Sink) EnqueueOwned(b *[]byte) error {
 		putRec(b)
 		s.dropTooLarge.Add(1)
 		return ErrTooLarge
+	}
+	if s.sp != nil && s.failing.Load() && s.spoolDirect(b) {
+		return nil
 	}
 	delta := resDelta(cap(*b))
 	if s.tryReserve(b, delta) {
@@ -224,6 +246,9 @@ func (s *Sink) enqueueSlow(b *[]byte, delta uint64) error {
 			}
 			break
 		}
+	}
+	if s.sp != nil && s.spoolOne(b) {
+		return nil
 	}
 	putRec(b)
 	s.dropFull.Add(1)
@@ -313,6 +338,11 @@ func (s *Sink) Close() error {
 		cut := time.AfterFunc(s.cfg.CloseTimeout, s.conns.closeAll)
 		<-s.done
 		cut.Stop()
+		if s.sp != nil {
+			if err := s.sp.Close(); err != nil {
+				s.setLastError(fmt.Errorf("%s: %w", s.cfg.Name, err))
+			}
+		}
 		s.client.CloseIdleConnections()
 		s.closeErr = s.summary()
 	})
@@ -322,11 +352,12 @@ func (s *Sink) Close() error {
 // summary describes what was not delivered, or returns nil.
 func (s *Sink) summary() error {
 	st := s.Stats()
-	if st.Accepted == st.Delivered {
+	total := st.Accepted + st.Spool.Recovered
+	if total == st.Delivered {
 		return nil
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s: %d of %d records not delivered:", s.cfg.Name, st.Accepted-st.Delivered, st.Accepted)
+	fmt.Fprintf(&b, "%s: %d of %d records not delivered:", s.cfg.Name, total-st.Delivered, total)
 	for _, c := range []struct {
 		n    uint64
 		what string
@@ -334,7 +365,9 @@ func (s *Sink) summary() error {
 		{st.DroppedQueueFull, "dropped, queue full"},
 		{st.DroppedRejected, "rejected by the server"},
 		{st.DroppedTooLarge, "dropped, too large"},
+		{st.Spool.Dropped, "dropped from the spool to keep its MaxBytes"},
 		{st.Spilled, "written to the fallback"},
+		{uint64(st.Spool.Records), "kept in the spool for the next run"},
 	} {
 		if c.n > 0 {
 			fmt.Fprintf(&b, " %d %s;", c.n, c.what)
@@ -368,8 +401,9 @@ func (s *Sink) Stats() Stats {
 		Bytes:            s.bytes.Load(),
 		WireBytes:        s.wireBytes.Load(),
 		Queued:           queued,
+		Spool:            s.spoolStats(),
 	}
-	st.Accepted = s.taken.Load() + uint64(queued) + st.DroppedQueueFull + st.DroppedTooLarge + late
+	st.Accepted = s.taken.Load() + uint64(queued) + st.DroppedQueueFull + st.DroppedTooLarge + late + s.spooledDirect.Load()
 	s.errMu.Lock()
 	st.LastError, st.LastErrorAt = s.lastErr, s.lastErrAt
 	s.errMu.Unlock()

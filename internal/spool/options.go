@@ -84,6 +84,13 @@ type Options struct {
 	fs fileSystem
 }
 
+// Validate reports what is wrong with o, as Open would, without touching
+// the disk.
+func Validate(o Options) error {
+	_, err := o.withDefaults()
+	return err
+}
+
 // withDefaults validates o and fills in its defaults.
 func (o Options) withDefaults() (Options, error) {
 	var errs []error

@@ -182,9 +182,9 @@ func (s *Spool) closeReader() {
 	s.rf, s.rsc = nil, nil
 }
 
-// Ack acknowledges every record read up to the end of b: they will not be
-// read again, in this run or after a restart, and segments acknowledged in
-// full are deleted. The position is written before anything is deleted, so
+// Ack acknowledges every record read up to the end of b and empties b: the
+// records will not be read again, in this run or after a restart, and
+// segments acknowledged in full are deleted. The position is written before anything is deleted, so
 // a crash between the two re-reads nothing that was acknowledged.
 func (s *Spool) Ack(b *Batch) error {
 	s.mu.Lock()
@@ -194,6 +194,7 @@ func (s *Spool) Ack(b *Batch) error {
 	}
 	if b.end.seq < s.ack.seq || (b.end.seq == s.ack.seq && b.end.off <= s.ack.off) {
 		s.mu.Unlock()
+		b.reset()
 		return nil
 	}
 	s.mu.Unlock()
@@ -209,6 +210,7 @@ func (s *Spool) Ack(b *Batch) error {
 	s.ack = b.end
 	s.st.acked += uint64(len(b.Records))
 	s.removeAcked()
+	b.reset()
 	return nil
 }
 

@@ -1,0 +1,214 @@
+package sink
+
+import (
+	"fmt"
+	"time"
+
+	"go.slogx.dev/internal/spool"
+)
+
+// The spool (Config.Spool) keeps what cannot be sent now on disk instead
+// of dropping it:
+//
+//   - A batch the sender cannot deliver because every endpoint is failing
+//     (or whose retry budget or the close deadline ran out) is appended to
+//     the spool instead of being retried in memory or spilled; so is what
+//     is still queued at the close deadline.
+//   - While every endpoint is failing, Enqueue writes a record straight to
+//     the spool when the queue is empty (so records keep their order) and
+//     queues it otherwise; the sender moves the queue to disk at once. A
+//     record that finds the queue full goes to the spool rather than being
+//     dropped.
+//   - The sender replays the spool oldest first, one batch after each
+//     batch from the queue, so new records keep flowing while the backlog
+//     drains at full speed. A replayed batch that cannot be delivered stays
+//     on disk and is tried again later; it is acknowledged (and then
+//     deleted) once the server answers 2xx, or rejects it for good.
+//
+// A disk that fails (full, read-only) makes the sink behave as without a
+// spool until the spool's rest is over; the error is in Stats.LastError and
+// the spool's figures.
+
+// SpoolStats are a sink's spool figures; all zero without a spool.
+//
+// Records are in the spool from the moment they are written to it until
+// they are delivered or rejected; those of an earlier run count as
+// Recovered.
+type SpoolStats struct {
+	// Records and Bytes are what the spool holds now: records not yet
+	// delivered (including a batch being replayed) and the bytes of its
+	// files.
+	Records int
+	Bytes   int64
+	// Written counts the records this process wrote to the spool.
+	Written uint64
+	// Recovered counts the records found in the spool at New, left by an
+	// earlier run (a crash, or an outage that outlasted it).
+	Recovered uint64
+	// Replayed counts the records read back from the spool and delivered
+	// (they are also in Delivered).
+	Replayed uint64
+	// Dropped counts the records deleted from the spool unsent to keep it
+	// within MaxBytes, oldest first.
+	Dropped uint64
+	// Torn counts damaged stretches skipped when reading the spool (a frame
+	// cut short by a crash, flipped bits): never sent, counted here.
+	Torn uint64
+	// Failed counts records the spool could not take because its disk
+	// failed; they were handled as without a spool.
+	Failed uint64
+	// Err is the spool's latest disk error, nil if none.
+	Err error
+}
+
+func openSpool(cfg Config) (*spool.Spool, error) {
+	if cfg.Spool == nil {
+		return nil, nil
+	}
+	sp, err := spool.Open(*cfg.Spool)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", cfg.Name, err)
+	}
+	return sp, nil
+}
+
+// spoolDirect writes a record straight to the spool while every endpoint
+// is failing and nothing is queued ahead of it. It reports whether it did;
+// if not, the record takes the usual path. b is released if it did.
+func (s *Sink) spoolDirect(b *[]byte) bool {
+	if resCount(s.res.load()) != 0 || s.res.load()&resClosed != 0 {
+		return false // older records are queued; the sender moves them to disk
+	}
+	return s.spoolOne(b)
+}
+
+// spoolOne appends one record to the spool and releases b, or reports false.
+func (s *Sink) spoolOne(b *[]byte) bool {
+	if err := s.sp.Append(*b); err != nil {
+		s.setLastError(fmt.Errorf("%s: %w", s.cfg.Name, err))
+		return false
+	}
+	putRec(b)
+	s.spooledDirect.Add(1)
+	return true
+}
+
+// park takes a batch of n records (in snd.raw, ends in snd.ends) that
+// cannot be delivered now. A replayed batch stays where it is, on disk. A
+// batch from the queue is appended to the spool; if the disk takes only
+// part of it, the rest is spilled. It reports false, having done nothing,
+// if there is no spool or it took nothing.
+func (snd *sender) park(n int) bool {
+	s := snd.s
+	if snd.replaying {
+		return true
+	}
+	if s.sp == nil || len(snd.ends) != n {
+		return false
+	}
+	snd.recs = snd.recs[:0]
+	start := 0
+	for _, end := range snd.ends {
+		snd.recs = append(snd.recs, snd.raw[start:end])
+		start = end
+	}
+	k, err := s.sp.AppendBatch(snd.recs)
+	clear(snd.recs)
+	s.spooledMoved.Add(uint64(k))
+	if err == nil {
+		return true
+	}
+	s.setLastError(fmt.Errorf("%s: %w", s.cfg.Name, err))
+	if k == 0 {
+		return false
+	}
+	// The disk failed part way: the records it took are safe, the rest go
+	// to the fallback now rather than wait.
+	cut := snd.ends[k-1]
+	snd.raw = snd.raw[:copy(snd.raw, snd.raw[cut:])]
+	for i := range snd.ends[k:] {
+		snd.ends[i] = snd.ends[k+i] - cut
+	}
+	snd.ends = snd.ends[:n-k]
+	snd.spillNow(n-k, "the spool failed: "+err.Error())
+	return true
+}
+
+// replayOne sends the next batch from the spool, if there is one and an
+// endpoint is up. It reports whether a batch was resolved (delivered, or
+// rejected for good).
+func (snd *sender) replayOne() bool {
+	s := snd.s
+	if s.sp == nil || snd.closing {
+		return false
+	}
+	b := &snd.spBatch
+	if b.Len() == 0 {
+		n, err := s.sp.Read(b, s.cfg.BatchSize, s.cfg.MaxBatchBytes)
+		if err != nil {
+			s.setLastError(fmt.Errorf("%s: %w", s.cfg.Name, err))
+		}
+		if n == 0 {
+			return false
+		}
+		s.spInFlight.Store(int64(n))
+	}
+	if !snd.anyUp(time.Now()) {
+		return false
+	}
+	n := b.Len()
+	raw := snd.raw[:0]
+	snd.ends = snd.ends[:0]
+	for _, r := range b.Records {
+		raw = append(raw, r...)
+		snd.ends = append(snd.ends, len(raw))
+	}
+	snd.raw = raw
+	// deliver resolves a batch by counting it delivered or rejected; only
+	// the sender writes those counters, so a change is the outcome.
+	delivered, rejected := s.delivered.Load(), s.dropRejected.Load()
+	snd.replaying = true
+	snd.deliver(n)
+	snd.replaying = false
+	if s.delivered.Load() == delivered && s.dropRejected.Load() == rejected {
+		return false // still on disk; tried again later
+	}
+	if s.delivered.Load() != delivered {
+		s.replayed.Add(uint64(n))
+	}
+	if err := s.sp.Ack(b); err != nil {
+		// The records will be sent again after a restart: at least once.
+		s.setLastError(fmt.Errorf("%s: %w", s.cfg.Name, err))
+	}
+	s.spInFlight.Store(0)
+	return true
+}
+
+// anyUp reports whether some endpoint may be tried now.
+func (snd *sender) anyUp(now time.Time) bool {
+	for _, e := range snd.endpoints {
+		if !now.Before(e.downUntil) {
+			return true
+		}
+	}
+	return false
+}
+
+// spoolStats returns the spool's figures.
+func (s *Sink) spoolStats() SpoolStats {
+	if s.sp == nil {
+		return SpoolStats{}
+	}
+	st := s.sp.Stats()
+	return SpoolStats{
+		Records:   st.Records + int(s.spInFlight.Load()),
+		Bytes:     st.Bytes,
+		Written:   st.Written,
+		Recovered: st.Recovered,
+		Replayed:  s.replayed.Load(),
+		Dropped:   st.Dropped,
+		Torn:      st.Torn,
+		Failed:    st.Failed,
+		Err:       st.Err,
+	}
+}
