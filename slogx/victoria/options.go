@@ -165,6 +165,17 @@ type Options struct {
 	// process between SIGTERM and SIGKILL by default, with room for the
 	// rest of a program's shutdown.
 	CloseTimeout time.Duration
+
+	// Spool, if set, keeps the records that cannot be sent now (every node
+	// failing, or the queue full) on disk instead of dropping them, and
+	// sends them once a node is back, or in the next run with the same
+	// Dir, e.g. &Spool{Dir: "/var/lib/app/slogx", MaxBytes: 1 << 30}.
+	// With a spool, Close keeps what it cannot deliver there rather than
+	// write it to Fallback.
+	//
+	// Default: nil, memory only: an outage longer than the queue holds, or
+	// a crash, loses records (counted).
+	Spool *Spool
 }
 
 // RetryPolicy is the retry policy for failed requests. Network errors
@@ -420,6 +431,7 @@ func (o *Options) config() (config, error) {
 			TLSConfig:    o.TLSConfig,
 			Fallback:     o.Fallback,
 			CloseTimeout: o.CloseTimeout,
+			Spool:        o.Spool,
 		},
 	}
 	if len(hdr) > 0 {
