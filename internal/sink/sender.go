@@ -156,8 +156,10 @@ func (snd *sender) sendOne(force bool) bool {
 	if !force && !full {
 		return false
 	}
+	s.batchOut.Store(true) // its records are older than any Enqueue now: see spoolDirect
 	snd.build(k)
 	snd.deliver(k)
+	s.batchOut.Store(false)
 	return true
 }
 

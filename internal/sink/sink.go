@@ -81,6 +81,7 @@ type Sink struct {
 	spooledDirect, spooledMoved atomic.Uint64 // records Enqueue, or the sender, wrote to the spool
 	replayed                    atomic.Uint64 // records read back from the spool and delivered
 	spInFlight                  atomic.Int64  // records of the spool batch being replayed
+	batchOut                    atomic.Bool   // the sender holds a batch from the queue
 
 	closeOnce sync.Once
 	closeErr  error

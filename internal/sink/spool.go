@@ -15,10 +15,12 @@ import (
 //     the spool instead of being retried in memory or spilled; so is what
 //     is still queued at the close deadline.
 //   - While every endpoint is failing, Enqueue writes a record straight to
-//     the spool when the queue is empty (so records keep their order) and
-//     queues it otherwise; the sender moves the queue to disk at once. A
-//     record that finds the queue full goes to the spool rather than being
-//     dropped.
+//     the spool when nothing is queued or batched ahead of it (so records
+//     keep their order), and queues it otherwise; the sender moves the queue
+//     to disk at once. A record that finds the queue full goes to the spool
+//     rather than being dropped, ahead of the queued records it overtook:
+//     the spool holds records in the order they reached it, which is the
+//     order they were logged except around such an overflow.
 //   - The sender replays the spool oldest first, one batch after each
 //     batch from the queue, so new records keep flowing while the backlog
 //     drains at full speed. A replayed batch that cannot be delivered stays
@@ -76,8 +78,8 @@ func openSpool(cfg Config) (*spool.Spool, error) {
 // is failing and nothing is queued ahead of it. It reports whether it did;
 // if not, the record takes the usual path. b is released if it did.
 func (s *Sink) spoolDirect(b *[]byte) bool {
-	if resCount(s.res.load()) != 0 || s.res.load()&resClosed != 0 {
-		return false // older records are queued; the sender moves them to disk
+	if w := s.res.load(); resCount(w) != 0 || w&resClosed != 0 || s.batchOut.Load() {
+		return false // older records are queued or batched; the sender moves them to disk
 	}
 	return s.spoolOne(b)
 }
@@ -142,21 +144,18 @@ func (snd *sender) replayOne() bool {
 	if s.sp == nil || snd.closing {
 		return false
 	}
-	b := &snd.spBatch
-	if b.Len() == 0 {
-		n, err := s.sp.Read(b, s.cfg.BatchSize, s.cfg.MaxBatchBytes)
-		if err != nil {
-			s.setLastError(fmt.Errorf("%s: %w", s.cfg.Name, err))
-		}
-		if n == 0 {
-			return false
-		}
-		s.spInFlight.Store(int64(n))
-	}
 	if !snd.anyUp(time.Now()) {
 		return false
 	}
-	n := b.Len()
+	b := &snd.spBatch
+	n, err := s.sp.Read(b, s.cfg.BatchSize, s.cfg.MaxBatchBytes)
+	if err != nil {
+		s.setLastError(fmt.Errorf("%s: %w", s.cfg.Name, err))
+	}
+	if n == 0 {
+		return false
+	}
+	s.spInFlight.Store(int64(n))
 	raw := snd.raw[:0]
 	snd.ends = snd.ends[:0]
 	for _, r := range b.Records {
@@ -171,7 +170,11 @@ func (snd *sender) replayOne() bool {
 	snd.deliver(n)
 	snd.replaying = false
 	if s.delivered.Load() == delivered && s.dropRejected.Load() == rejected {
-		return false // still on disk; tried again later
+		// Not delivered: give the batch back to the spool, where it waits
+		// its turn again (and is counted if MaxBytes deletes it meanwhile).
+		s.sp.Rewind(b)
+		s.spInFlight.Store(0)
+		return false
 	}
 	if s.delivered.Load() != delivered {
 		s.replayed.Add(uint64(n))

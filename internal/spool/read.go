@@ -69,7 +69,7 @@ func (s *Spool) Read(b *Batch, maxRecords, maxBytes int) (int, error) {
 			continue
 		}
 		s.rsc.limit = limit
-		p, _, skipped, nerr := s.rsc.next()
+		p, at, skipped, nerr := s.rsc.next()
 		if nerr == io.EOF {
 			if !sealed {
 				break // caught up with the writer
@@ -83,8 +83,9 @@ func (s *Spool) Read(b *Batch, maxRecords, maxBytes int) (int, error) {
 			break
 		}
 		if skipped > 0 {
-			if !seg.counted {
+			if at >= seg.tornTo {
 				torn++
+				seg.tornTo = at + skipped // reader-owned after Open
 			}
 			continue
 		}
@@ -113,12 +114,13 @@ func (s *Spool) Read(b *Batch, maxRecords, maxBytes int) (int, error) {
 func (s *Spool) commitRead(b *Batch, torn uint64) {
 	s.mu.Lock()
 	s.st.torn += torn
-	keep := b.ends[:0]
 	start, kept := 0, 0
+	parts := b.parts[:0]
 	for _, pt := range b.parts {
 		if pt.seg.dropped {
 			continue
 		}
+		parts = append(parts, pt)
 		pt.seg.read += pt.n
 		s.unread -= pt.n
 		s.st.read += uint64(pt.n)
@@ -131,7 +133,8 @@ func (s *Spool) commitRead(b *Batch, torn uint64) {
 		}
 	}
 	s.mu.Unlock()
-	b.ends = keep
+	clear(b.parts[len(parts):])
+	b.parts = parts
 	b.Bytes = kept
 }
 
@@ -149,8 +152,8 @@ func (s *Spool) openReader() (bool, error) {
 	}
 	if seg != nil {
 		from = segHeaderLen
-		if seg.seq == s.ack.seq && s.ack.off > from && seg.counted {
-			from = min(s.ack.off, seg.size) // where Open started counting
+		if seg.seq == s.ack.seq && s.ack.off > from {
+			from = min(s.ack.off, seg.size) // the records before are acknowledged
 		}
 	}
 	s.mu.Unlock()
@@ -180,6 +183,30 @@ func (s *Spool) closeReader() {
 	s.rbuf = s.rsc.buf[:0]
 	s.rf.Close()
 	s.rf, s.rsc = nil, nil
+}
+
+// Rewind gives back the records of b, read but not acknowledged (their
+// delivery failed): the next Read returns them again, first. Records of b
+// whose segment was deleted meanwhile to keep MaxBytes are counted as
+// dropped now. b is emptied.
+func (s *Spool) Rewind(b *Batch) {
+	if s.rsc != nil {
+		s.closeReader()
+	}
+	s.rseg = nil
+	s.mu.Lock()
+	for _, pt := range b.parts {
+		if pt.seg.dropped {
+			s.st.dropped += uint64(pt.n)
+		} else {
+			pt.seg.read -= pt.n
+			s.unread += pt.n
+		}
+		s.st.read -= uint64(pt.n)
+	}
+	s.rpos = s.ack
+	s.mu.Unlock()
+	b.reset()
 }
 
 // Ack acknowledges every record read up to the end of b and empties b: the

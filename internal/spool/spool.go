@@ -43,7 +43,7 @@ type segment struct {
 	records int   // valid frames past the point reading started at
 	read    int   // of those, handed to the reader
 	sealed  bool  // no more appends
-	counted bool  // its damage was counted at Open; the reader does not count it again
+	tornTo  int64 // damage starting below this offset was counted already
 	dropped bool  // deleted to keep MaxBytes; its unread records were counted
 }
 
@@ -253,7 +253,7 @@ func (s *Spool) scanOld(seq uint64) (*segment, error) {
 	if err != nil {
 		return nil, s.errorf("segment %s: %w", segName(seq), err)
 	}
-	seg := &segment{seq: seq, size: fi.Size(), sealed: true, counted: true}
+	seg := &segment{seq: seq, size: fi.Size(), sealed: true}
 	var hdr [segHeaderLen]byte
 	n, _ := f.ReadAt(hdr[:], 0)
 	if int64(n) < segHeaderLen || string(hdr[:]) != segHeader {
@@ -285,6 +285,7 @@ func (s *Spool) scanOld(seq uint64) (*segment, error) {
 		seg.records++
 	}
 	s.rbuf = sc.buf[:0]
+	seg.tornTo = seg.size // Open counted its damage; reading it again does not
 	if seg.records == 0 {
 		return nil, s.removeOld(seq)
 	}
