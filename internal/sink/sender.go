@@ -26,8 +26,9 @@ type sender struct {
 	// The spool's side (spool.go).
 	ends      []int    // end of each record in raw
 	recs      [][]byte // the records in raw, for the spool
-	spBatch   spool.Batch
-	replaying bool // the batch in raw came from the spool
+	spBatch     spool.Batch
+	replaying   bool        // the batch in raw came from the spool
+	replayTimer *time.Timer // wakes the sender when the spool's backlog may be tried
 }
 
 func newSender(s *Sink) (*sender, error) {
@@ -44,6 +45,8 @@ func newSender(s *Sink) (*sender, error) {
 	}
 	snd.timer.Stop()
 	snd.poll.Stop()
+	snd.replayTimer = time.NewTimer(time.Hour)
+	snd.replayTimer.Stop()
 	for _, e := range s.cfg.Endpoints {
 		snd.endpoints = append(snd.endpoints, &endpoint{url: e})
 	}
@@ -74,6 +77,7 @@ func (snd *sender) run() {
 			snd.poll.Reset(100 * time.Microsecond)
 			poll = snd.poll.C
 		}
+		replay := snd.replayDue()
 		select {
 		case <-s.wake:
 		case <-tick.C:
@@ -86,12 +90,16 @@ func (snd *sender) run() {
 			mark := snd.taken + uint64(len(snd.pending)) + uint64(s.ring.Len())
 			snd.waiters = append(snd.waiters, flushWaiter{mark: mark, ch: ch})
 		case <-poll:
+		case <-replay:
 		case <-s.closeCh:
 			snd.shutdown()
 			return
 		}
 		if poll != nil {
 			snd.poll.Stop()
+		}
+		if replay != nil {
+			snd.replayTimer.Stop()
 		}
 		// While every endpoint fails, the queue goes to the spool at once,
 		// not a full batch at a time.

@@ -187,6 +187,23 @@ func (snd *sender) replayOne() bool {
 	return true
 }
 
+// minReplayWait spaces the sender's wake-ups for a backlog it could not
+// send, so that a spool it cannot read (a disk error) does not spin it.
+const minReplayWait = 10 * time.Millisecond
+
+// replayDue arms the replay timer for when the spool's backlog may next be
+// tried, the moment the first endpoint is up again, and returns its
+// channel; nil if there is no backlog. Without it, a backlog would wait for
+// the next FlushInterval tick after the server came back.
+func (snd *sender) replayDue() <-chan time.Time {
+	s := snd.s
+	if s.sp == nil || s.sp.Unread() == 0 {
+		return nil
+	}
+	snd.replayTimer.Reset(max(time.Until(snd.earliestUp()), minReplayWait))
+	return snd.replayTimer.C
+}
+
 // anyUp reports whether some endpoint may be tried now.
 func (snd *sender) anyUp(now time.Time) bool {
 	for _, e := range snd.endpoints {

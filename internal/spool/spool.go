@@ -517,6 +517,13 @@ func (s *Spool) Stats() Stats {
 	}
 }
 
+// Unread returns the number of records not yet read out.
+func (s *Spool) Unread() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.unread
+}
+
 // Dir returns the spool's directory.
 func (s *Spool) Dir() string { return s.o.Dir }
 
