@@ -425,8 +425,10 @@ func TestSpoolDiskBound(t *testing.T) {
 	if st.Spool.Dropped+uint64(st.Spool.Records) != uint64(n) {
 		t.Errorf("spool dropped %d + kept %d != %d logged", st.Spool.Dropped, st.Spool.Records, n)
 	}
-	// What is on disk is exactly Records distinct records, the newest
-	// ones: the drops took the oldest.
+	// What is on disk is exactly Records distinct records of this run,
+	// the newest among them. (Not exactly the newest Records: a record
+	// that finds the memory queue full goes to disk ahead of the queued
+	// ones it overtook, and a segment dropped later may take it.)
 	sp, err := spool.Open(spool.Options{Dir: dir, MaxBytes: maxBytes})
 	if err != nil {
 		t.Fatal(err)
@@ -434,7 +436,6 @@ func TestSpoolDiskBound(t *testing.T) {
 	defer sp.Close()
 	var b spool.Batch
 	seen := map[int]bool{}
-	prev := -1
 	for {
 		k, err := sp.Read(&b, 1000, 1<<20)
 		if err != nil {
@@ -448,14 +449,14 @@ func TestSpoolDiskBound(t *testing.T) {
 			if err := json.Unmarshal(rec, &m); err != nil {
 				t.Fatalf("spool record %q: %v", rec[:min(80, len(rec))], err)
 			}
-			if seen[m.ID] || m.ID <= prev {
-				t.Fatalf("spool holds id %d after %d", m.ID, prev)
+			if seen[m.ID] || m.ID < 0 || m.ID >= n {
+				t.Fatalf("spool holds id %d twice or out of range", m.ID)
 			}
-			seen[m.ID], prev = true, m.ID
+			seen[m.ID] = true
 		}
 	}
-	if len(seen) != st.Spool.Records || prev != n-1 || !seen[n-st.Spool.Records] {
-		t.Errorf("the spool holds %d records up to id %d; Stats say the newest %d of %d", len(seen), prev, st.Spool.Records, n)
+	if len(seen) != st.Spool.Records || !seen[n-1] {
+		t.Errorf("the spool holds %d records (the last logged: %v); Stats say %d", len(seen), seen[n-1], st.Spool.Records)
 	}
 	t.Logf("%d records (%d MB) logged; spool dropped %d, kept %d; directory peak %d bytes", n, logged>>20, st.Spool.Dropped, st.Spool.Records, peak.Load())
 }
