@@ -24,8 +24,8 @@ type sender struct {
 	poll       *time.Timer // re-checks waiters whose records are still being pushed
 
 	// The spool's side (spool.go).
-	ends      []int    // end of each record in raw
-	recs      [][]byte // the records in raw, for the spool
+	ends        []int    // end of each record in raw
+	recs        [][]byte // the records in raw, for the spool
 	spBatch     spool.Batch
 	replaying   bool        // the batch in raw came from the spool
 	replayTimer *time.Timer // wakes the sender when the spool's backlog may be tried
