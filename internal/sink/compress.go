@@ -22,11 +22,13 @@ func newCompressor(kind Compression) (*compressor, error) {
 	switch kind {
 	case Zstd:
 		// EncodeAll on a writer-less encoder starts no goroutines; one
-		// block encoder is all a single sender needs.
+		// block encoder is all a single sender needs. Not the lower-memory
+		// variant: on the sender's path to the server it costs more CPU,
+		// which the server on a small host competes for, than the few
+		// hundred KiB it saves once per sink.
 		enc, err := zstd.NewWriter(nil,
 			zstd.WithEncoderLevel(zstd.SpeedFastest),
-			zstd.WithEncoderConcurrency(1),
-			zstd.WithLowerEncoderMem(true))
+			zstd.WithEncoderConcurrency(1))
 		if err != nil {
 			return nil, err
 		}

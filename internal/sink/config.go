@@ -2,11 +2,14 @@ package sink
 
 import (
 	"crypto/tls"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
 	"net/url"
 	"os"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -19,7 +22,7 @@ type Compression int
 
 const (
 	// Zstd compresses with zstd at its fastest level. It is the default:
-	// NDJSON logs shrink about tenfold at a fraction of gzip's CPU cost.
+	// NDJSON logs compress well, at a fraction of gzip's CPU cost.
 	Zstd Compression = iota
 	// Gzip compresses with gzip at its fastest level, for servers or
 	// proxies that do not accept zstd.
@@ -45,10 +48,20 @@ func (c Compression) String() string {
 type Overflow int
 
 const (
-	// DropNewest drops the record that does not fit and counts it. It is the
-	// default: a log call never waits for the network.
-	DropNewest Overflow = iota
-	// Block waits up to BlockTimeout for room, then drops and counts.
+	// Backpressure is the default. While the sink is delivering, a full
+	// queue makes Enqueue wait for room, up to BlockTimeout, so that a
+	// burst is absorbed at the server's pace: the sender makes room a batch
+	// at a time, one request apart. While every endpoint is failing, or
+	// once a wait ran BlockTimeout without the sender making room (a
+	// request hangs), Enqueue never waits: the record is dropped and counted
+	// at once, until a request succeeds again. The worst wait of one call
+	// is BlockTimeout.
+	Backpressure Overflow = iota
+	// DropNewest drops the record that does not fit and counts it: a log
+	// call never waits.
+	DropNewest
+	// Block waits up to BlockTimeout for room, whatever the endpoints'
+	// state, then drops and counts.
 	Block
 )
 
@@ -63,24 +76,38 @@ type Retry struct {
 	// Budget is how long a batch may be retried, counted from its first
 	// attempt. A batch not delivered by then is written to the fallback.
 	Budget time.Duration
+	// MaxRetryAfter caps the wait a Retry-After header asks for, so that
+	// one answer cannot disable an endpoint for a day; a random jitter of up
+	// to a tenth is added to the wait.
+	MaxRetryAfter time.Duration
 }
 
 // Defaults, used for zero Config fields. The faces document them on their
 // own options.
+//
+// A default that another field bounds is derived from that field when the
+// user set it: QueueSize 500 alone makes BatchSize 500, QueueBytes 512 KiB
+// alone makes MaxBatchBytes 512 KiB, Retry.MaxBackoff 50 ms alone makes
+// MinBackoff 50 ms, and the other way round (a BatchSize above 100,000
+// raises the default QueueSize to match). Only values the user set can
+// contradict each other.
 const (
-	DefaultBatchSize       = 1000
-	DefaultMaxBatchBytes   = 1 << 20
-	DefaultFlushInterval   = time.Second
-	DefaultQueueSize       = 100_000
-	DefaultQueueBytes      = 64 << 20
-	DefaultBlockTimeout    = 100 * time.Millisecond
-	DefaultRequestTimeout  = 10 * time.Second
-	DefaultMinBackoff      = 100 * time.Millisecond
-	DefaultMaxBackoff      = 5 * time.Second
-	DefaultRetryBudget     = time.Minute
-	DefaultCloseTimeout    = 5 * time.Second
-	DefaultIdleConnTimeout = 10 * time.Second
-	DefaultContentType     = "application/x-ndjson"
+	DefaultBatchSize          = 1000
+	DefaultMaxBatchBytes      = 1 << 20
+	DefaultFlushInterval      = time.Second
+	DefaultQueueSize          = 100_000
+	DefaultQueueBytes         = 64 << 20
+	DefaultBlockTimeout       = 100 * time.Millisecond // with Block, which waits on every call while the server is away
+	DefaultBackpressureWait   = 5 * time.Second        // BlockTimeout with Backpressure, which waits only while delivering
+	DefaultRequestTimeout     = 10 * time.Second
+	DefaultMinBackoff         = 100 * time.Millisecond
+	DefaultMaxBackoff         = 5 * time.Second
+	DefaultRetryBudget        = time.Minute
+	DefaultMaxRetryAfter      = 30 * time.Second // or MaxBackoff, if that is longer
+	DefaultCloseTimeout       = 5 * time.Second
+	DefaultIdleConnTimeout    = 10 * time.Second
+	DefaultDropReportInterval = 10 * time.Second
+	DefaultContentType        = "application/x-ndjson"
 )
 
 // Limits on the queue, imposed by the packing of the reservation word (see
@@ -127,8 +154,15 @@ type Config struct {
 	Retry          Retry
 	TLSConfig      *tls.Config
 
-	// Fallback receives what could not be delivered. Nil means os.Stderr.
+	// Fallback receives what could not be delivered, and the summary lines
+	// about drops. Nil means os.Stderr. It may log through the face's own
+	// handler: see [Sink.Enqueue] and ErrReentrant for what happens to
+	// those records.
 	Fallback io.Writer
+
+	// DropReportInterval is the least time between two summary lines about
+	// dropped records written to Fallback while drops happen.
+	DropReportInterval time.Duration
 
 	CloseTimeout time.Duration
 
@@ -136,10 +170,15 @@ type Config struct {
 	// Nil means memory only.
 	Spool *spool.Options
 
-	// IdleConnTimeout is how long a keep-alive connection may sit unused.
-	// fasthttp's cleaner goroutines wake at this interval (and at least
-	// every second), so after Close they exit within it.
+	// IdleConnTimeout is how long a keep-alive connection may sit unused
+	// before the sender opens a new one rather than reuse it (a server may
+	// have closed it meanwhile). No goroutine watches it.
 	IdleConnTimeout time.Duration
+
+	// Secrets are strings that must never appear in an error, Stats or a
+	// summary line, such as a password or token the Prepare hook sends. A
+	// server that echoes one in its answer has it replaced by "xxxxx".
+	Secrets []string
 }
 
 // Validate reports every problem with c, as New would.
@@ -156,15 +195,27 @@ func (c Config) withDefaults() (Config, error) {
 	if len(c.Endpoints) == 0 {
 		bad("no endpoints")
 	}
+	c.Secrets = slices.Clone(c.Secrets)
 	for _, e := range c.Endpoints {
 		u, err := url.Parse(e)
+		if err == nil && u.User != nil {
+			// Sent as basic auth; never shown, even echoed by a server.
+			user := u.User.Username()
+			pass, hasPass := u.User.Password()
+			if hasPass {
+				c.Secrets = append(c.Secrets, pass)
+			} else {
+				c.Secrets = append(c.Secrets, user)
+			}
+			c.Secrets = append(c.Secrets, base64.StdEncoding.EncodeToString([]byte(user+":"+pass)))
+		}
 		switch {
 		case err != nil:
-			bad("endpoint %q: %v", e, err)
+			bad("endpoint %w", URLError(e, err))
 		case u.Scheme != "http" && u.Scheme != "https":
-			bad("endpoint %q: scheme must be http or https", e)
+			bad("endpoint %q: scheme must be http or https", RedactURL(e))
 		case u.Host == "":
-			bad("endpoint %q: no host", e)
+			bad("endpoint %q: no host", RedactURL(e))
 		}
 	}
 	nonNeg := func(name string, v int64) {
@@ -182,6 +233,8 @@ func (c Config) withDefaults() (Config, error) {
 	nonNeg("Retry.MinBackoff", int64(c.Retry.MinBackoff))
 	nonNeg("Retry.MaxBackoff", int64(c.Retry.MaxBackoff))
 	nonNeg("Retry.Budget", int64(c.Retry.Budget))
+	nonNeg("Retry.MaxRetryAfter", int64(c.Retry.MaxRetryAfter))
+	nonNeg("DropReportInterval", int64(c.DropReportInterval))
 	nonNeg("CloseTimeout", int64(c.CloseTimeout))
 	nonNeg("IdleConnTimeout", int64(c.IdleConnTimeout))
 
@@ -195,18 +248,34 @@ func (c Config) withDefaults() (Config, error) {
 			*p = d
 		}
 	}
+	// Dependent defaults follow the fields the user set (see the
+	// constants); each pair is filled from the set side first.
+	if c.QueueSize > 0 {
+		def(&c.BatchSize, min(DefaultBatchSize, c.QueueSize))
+	}
 	def(&c.BatchSize, DefaultBatchSize)
+	def(&c.QueueSize, min(max(DefaultQueueSize, c.BatchSize), MaxQueueSize))
+	if c.QueueBytes > 0 {
+		def(&c.MaxBatchBytes, min(DefaultMaxBatchBytes, c.QueueBytes))
+	}
 	def(&c.MaxBatchBytes, DefaultMaxBatchBytes)
-	defD(&c.FlushInterval, DefaultFlushInterval)
-	def(&c.QueueSize, DefaultQueueSize)
-	def(&c.QueueBytes, DefaultQueueBytes)
-	defD(&c.BlockTimeout, DefaultBlockTimeout)
-	defD(&c.RequestTimeout, DefaultRequestTimeout)
+	def(&c.QueueBytes, min(max(DefaultQueueBytes, c.MaxBatchBytes), MaxQueueBytes))
+	if c.Retry.MaxBackoff > 0 {
+		defD(&c.Retry.MinBackoff, min(DefaultMinBackoff, c.Retry.MaxBackoff))
+	}
 	defD(&c.Retry.MinBackoff, DefaultMinBackoff)
 	defD(&c.Retry.MaxBackoff, max(DefaultMaxBackoff, c.Retry.MinBackoff))
+	defD(&c.Retry.MaxRetryAfter, max(DefaultMaxRetryAfter, c.Retry.MaxBackoff))
+	defD(&c.FlushInterval, DefaultFlushInterval)
+	if c.Overflow == Backpressure {
+		defD(&c.BlockTimeout, DefaultBackpressureWait)
+	}
+	defD(&c.BlockTimeout, DefaultBlockTimeout)
+	defD(&c.RequestTimeout, DefaultRequestTimeout)
 	defD(&c.Retry.Budget, DefaultRetryBudget)
 	defD(&c.CloseTimeout, DefaultCloseTimeout)
 	defD(&c.IdleConnTimeout, DefaultIdleConnTimeout)
+	defD(&c.DropReportInterval, DefaultDropReportInterval)
 	if c.ContentType == "" {
 		c.ContentType = DefaultContentType
 	}
@@ -235,7 +304,7 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Compression < Zstd || c.Compression > None {
 		bad("unknown Compression %d", int(c.Compression))
 	}
-	if c.Overflow != DropNewest && c.Overflow != Block {
+	if c.Overflow < Backpressure || c.Overflow > Block {
 		bad("unknown Overflow %d", int(c.Overflow))
 	}
 	if c.Spool != nil {
@@ -244,4 +313,14 @@ func (c Config) withDefaults() (Config, error) {
 		}
 	}
 	return c, errors.Join(errs...)
+}
+
+// scrub replaces every configured secret in msg.
+func (c *Config) scrub(msg string) string {
+	for _, sec := range c.Secrets {
+		if sec != "" {
+			msg = strings.ReplaceAll(msg, sec, "xxxxx")
+		}
+	}
+	return msg
 }

@@ -1,7 +1,6 @@
 package sink
 
 import (
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -14,6 +13,8 @@ import (
 // endpoint is one URL and its health, as the sender sees it.
 type endpoint struct {
 	url       string
+	target    target
+	conn      *conn     // the keep-alive connection, nil when none is open
 	downUntil time.Time // skipped until then
 	fails     int       // consecutive failures
 }
@@ -55,6 +56,18 @@ func backoff(r Retry, fails int) time.Duration {
 	}
 	if half := d / 2; half > 0 {
 		d -= rand.N(half + 1)
+	}
+	return d
+}
+
+// retryAfterWait is the wait a Retry-After of ra asks for, capped at
+// r.MaxRetryAfter so that one answer cannot disable an endpoint for a day,
+// plus a random jitter of up to a tenth, so that clients told the same time
+// do not all come back in the same instant.
+func retryAfterWait(r Retry, ra time.Duration) time.Duration {
+	d := min(ra, r.MaxRetryAfter)
+	if tenth := d / 10; tenth > 0 {
+		d += rand.N(tenth + 1)
 	}
 	return d
 }
@@ -109,7 +122,9 @@ func (snd *sender) deliver(n int) {
 				snd.spill(n, "close timeout "+s.cfg.CloseTimeout.String()+" passed")
 				return
 			}
-			snd.sleep(up.Sub(now))
+			snd.reportDrops(now, false)
+			// Wake at least every second to report drops while waiting.
+			snd.sleep(min(up.Sub(now), time.Second))
 			continue
 		}
 		if attempt > 0 {
@@ -120,7 +135,7 @@ func (snd *sender) deliver(n int) {
 		if snd.closing && s.deadline.Before(reqDeadline) {
 			reqDeadline = s.deadline
 		}
-		status, retryAfter, err := snd.post(e.url, body, encoding, reqDeadline)
+		status, retryAfter, err := snd.post(e, body, encoding, reqDeadline)
 		switch {
 		case err == nil && status/100 == 2:
 			e.fails = 0
@@ -135,7 +150,7 @@ func (snd *sender) deliver(n int) {
 			e.fails++
 			wait := backoff(s.cfg.Retry, e.fails)
 			if retryAfter > 0 {
-				wait = retryAfter // the server said when; jitter would only make it early
+				wait = retryAfterWait(s.cfg.Retry, retryAfter)
 			}
 			e.downUntil = time.Now().Add(wait)
 			snd.lastReqErr = err
@@ -150,29 +165,9 @@ func (snd *sender) deliver(n int) {
 			snd.lastReqErr = err
 			s.setLastError(err)
 			s.dropRejected.Add(uint64(n))
-			snd.copyToFallback(fmt.Sprintf("%d records rejected by %s; they follow", n, e.url), err)
+			snd.copyToFallback(fmt.Sprintf("%d records rejected by %s; they follow", n, e.target.display), err)
 			return
 		}
-	}
-}
-
-// noteFailure records a failed request: once every endpoint has failed
-// since its last success, the sink is failing.
-func (snd *sender) noteFailure() {
-	for _, e := range snd.endpoints {
-		if e.fails == 0 {
-			return
-		}
-	}
-	if !snd.s.failing.Load() {
-		snd.s.failing.Store(true)
-	}
-}
-
-// noteSuccess records a delivered batch.
-func (snd *sender) noteSuccess() {
-	if snd.s.failing.Load() {
-		snd.s.failing.Store(false)
 	}
 }
 
@@ -215,31 +210,27 @@ func (e *statusError) Error() string {
 	return fmt.Sprintf("POST %s: status %d: %s", e.url, e.status, e.body)
 }
 
-// post sends one request and returns the status and Retry-After, or the
-// network error. A non-2xx status is also returned as a *statusError.
-func (snd *sender) post(url string, body []byte, encoding string, deadline time.Time) (int, time.Duration, error) {
+// post sends one request to e and returns the status and Retry-After, or
+// the network error. A non-2xx status is also returned as a *statusError.
+func (snd *sender) post(e *endpoint, body []byte, encoding string, deadline time.Time) (int, time.Duration, error) {
 	s := snd.s
-	req := fasthttp.AcquireRequest()
-	resp := fasthttp.AcquireResponse()
-	defer fasthttp.ReleaseRequest(req)
-	defer fasthttp.ReleaseResponse(resp)
-	req.SetRequestURI(url)
+	req, resp := &snd.req, &snd.resp
+	req.Reset()
+	resp.Reset()
+	defer req.SetBodyRaw(nil) // do not keep the batch body reachable
+	req.SetRequestURI(e.url)
 	req.Header.SetMethod(fasthttp.MethodPost)
+	req.Header.SetUserAgent("slogx")
 	req.Header.SetContentType(s.cfg.ContentType)
 	if encoding != "" {
 		req.Header.Set(fasthttp.HeaderContentEncoding, encoding)
 	}
 	req.SetBodyRaw(body)
 	if s.cfg.Prepare != nil {
-		s.cfg.Prepare(req, url)
+		s.cfg.Prepare(req, e.url)
 	}
-	if err := s.client.DoDeadline(req, resp, deadline); err != nil {
-		if errors.Is(err, fasthttp.ErrTimeout) {
-			err = fmt.Errorf("POST %s: no answer within the request timeout: %w", url, err)
-		} else {
-			err = fmt.Errorf("POST %s: %w", url, err)
-		}
-		return 0, 0, err
+	if err := snd.roundTrip(e, req, resp, deadline); err != nil {
+		return 0, 0, requestError(&e.target, err)
 	}
 	status := resp.StatusCode()
 	if status/100 == 2 {
@@ -250,7 +241,7 @@ func (snd *sender) post(url string, body []byte, encoding string, deadline time.
 		msg = msg[:512]
 	}
 	return status, parseRetryAfter(resp.Header.Peek(fasthttp.HeaderRetryAfter), time.Now()),
-		&statusError{url: url, status: status, body: string(trimSpace(msg))}
+		&statusError{url: e.target.display, status: status, body: s.cfg.scrub(string(trimSpace(msg)))}
 }
 
 func trimSpace(b []byte) []byte {

@@ -9,7 +9,7 @@
 //	Enqueue (any goroutine)            sender (one goroutine)
 //	copy into a pooled buffer  ──►  ring ──►  batch (count, bytes, interval)
 //	reserve room (one atomic add)             compress (zstd, gzip, none)
-//	never blocks on the network               POST with one fasthttp.Client
+//	never blocks on the network               POST over its own connections
 //	                                          retry, rotate endpoints, spill
 //
 // Enqueue copies the encoded line into a buffer from a size-classed pool, so
@@ -17,7 +17,15 @@
 // buffer on an [ringbuf.Ring]. Room in the queue is reserved by a single
 // atomic add on a word that packs the queued record count, the queued bytes
 // and a closed flag: a full queue is noticed at once, and Close can tell
-// exactly which records made it in before it.
+// exactly which records made it in before it. The bytes counted are the
+// capacity of the record's buffer, what it really retains, for the bound and
+// for the "too large" check alike; a buffer much larger than its record is
+// first swapped for one that fits.
+//
+// When the queue is full, Config.Overflow decides: [Backpressure] (the
+// default) waits for room, up to BlockTimeout, while requests succeed, and
+// drops at once while every endpoint fails or after a wait ran out;
+// [DropNewest] drops at once; [Block] waits up to BlockTimeout.
 //
 // The sender drains the ring into batches of at most BatchSize records and
 // MaxBatchBytes bytes, returns the record buffers to the pool as soon as the
@@ -33,8 +41,8 @@
 // mean the server rejected the batch, which is then dropped and counted
 // (and copied to the fallback writer, so its records are not lost from
 // sight). An endpoint that fails is skipped until its backoff (exponential,
-// with jitter) or its Retry-After has passed; meanwhile other endpoints take
-// the batches. A batch that cannot be delivered within the retry budget is
+// with jitter) or its Retry-After (capped at MaxRetryAfter, plus jitter) has
+// passed; meanwhile other endpoints take the batches. A batch that cannot be delivered within the retry budget is
 // written to the fallback writer.
 //
 // Delivery is at least once: a batch whose request reached the server but
@@ -44,7 +52,16 @@
 // # Accounting
 //
 // Every record passed to Enqueue is accepted, and ends in exactly one of:
-// delivered, dropped (queue full, rejected by the server, too large) or
-// spilled to the fallback writer. After Close,
-// Accepted == Delivered + Dropped + Spilled.
+// delivered, dropped (queue full, rejected by the server, too large,
+// reentrant) or spilled to the fallback writer. After Close,
+// Accepted == Delivered + Dropped + Spilled. While records are dropped the
+// sender writes a summary line to the fallback at most once per
+// DropReportInterval, the first at once, and once more at Close.
+//
+// The fallback writer may log through the face's handler. A record it logs
+// while the sink is writing to it, on the goroutine doing the write, is
+// dropped and counted as reentrant (ErrReentrant): queued, it could come
+// back to the fallback and feed it for ever; after Close it would wait for
+// a lock its own goroutine holds. No error, Stats field or summary line
+// shows an endpoint's user info, its query values, or Config.Secrets.
 package sink

@@ -3,6 +3,7 @@ package sink
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"go.slogx.dev/internal/ndjson"
@@ -38,6 +39,51 @@ func (snd *sender) copyToFallback(summary string, cause error) {
 	s.writeFallback(line, snd.raw)
 }
 
+// reportDrops writes a summary line to the fallback when records were
+// dropped since the last one, at most once per DropReportInterval (the
+// first at once), so that drops are seen while they happen and not only
+// in Close's error. final reports whatever is left, at exit.
+func (snd *sender) reportDrops(now time.Time, final bool) {
+	s := snd.s
+	if !final && !snd.reportedAt.IsZero() && now.Sub(snd.reportedAt) < s.cfg.DropReportInterval {
+		return
+	}
+	full, large, re := s.dropFull.Load(), s.dropTooLarge.Load(), s.dropReentrant.Load()
+	dFull, dLarge, dRe := full-snd.reported[0], large-snd.reported[1], re-snd.reported[2]
+	total := dFull + dLarge + dRe
+	if total == 0 {
+		return
+	}
+	since := snd.reportedAt
+	if since.IsZero() {
+		since = snd.started
+	}
+	var reasons []string
+	for _, r := range []struct {
+		n    uint64
+		what string
+	}{{dFull, "queue full"}, {dLarge, "too large"}, {dRe, "logged by the fallback writer into itself"}} {
+		switch {
+		case r.n == 0:
+		case r.n == total:
+			reasons = append(reasons, r.what)
+		default:
+			reasons = append(reasons, strconv.FormatUint(r.n, 10)+" "+r.what)
+		}
+	}
+	msg := fmt.Sprintf("%s: dropped %d records in the last %s: %s", s.cfg.Name, total,
+		roundForHumans(now.Sub(since)), strings.Join(reasons, ", "))
+	s.writeFallback(summaryLine(msg, nil), nil)
+	snd.reported = [3]uint64{full, large, re}
+	snd.reportedAt = now
+	s.dropReports.Add(1)
+}
+
+// roundForHumans shows d to a tenth of a second, in seconds.
+func roundForHumans(d time.Duration) string {
+	return strconv.FormatFloat(d.Round(100*time.Millisecond).Seconds(), 'f', -1, 64) + " s"
+}
+
 func summaryLine(msg string, lastErr error) []byte {
 	b := make([]byte, 0, 256)
 	b = append(b, `{"time":"`...)
@@ -56,9 +102,25 @@ func summaryLine(msg string, lastErr error) []byte {
 // writeFallback writes head and body to the fallback under its lock. A
 // failing fallback is recorded as the last error: there is nowhere else to
 // put the records.
-func (s *Sink) writeFallback(head, body []byte) {
+//
+// The Fallback writer may log through this sink's own handler. A record
+// it logs while being written to (on the goroutine that writes to it) is
+// dropped and counted as reentrant by EnqueueOwned: queued, it could be
+// rejected or spilled and come back here, and a fallback that logs on
+// every write would feed itself for ever; after Close it would come back
+// here on the goroutine that holds the lock, and deadlock. The check here
+// reports false, writing nothing, for a caller that got past that one.
+func (s *Sink) writeFallback(head, body []byte) bool {
+	id := goid()
+	if s.fbOwner.Load() == id {
+		return false
+	}
 	s.fbMu.Lock()
-	defer s.fbMu.Unlock()
+	s.fbOwner.Store(id)
+	defer func() {
+		s.fbOwner.Store(0)
+		s.fbMu.Unlock()
+	}()
 	var err error
 	if len(head) > 0 {
 		_, err = s.cfg.Fallback.Write(head)
@@ -69,4 +131,5 @@ func (s *Sink) writeFallback(head, body []byte) {
 	if err != nil {
 		s.setLastError(fmt.Errorf("%s: writing to the fallback: %w (%s bytes lost)", s.cfg.Name, err, strconv.Itoa(len(body))))
 	}
+	return true
 }

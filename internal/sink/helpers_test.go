@@ -236,9 +236,15 @@ func line(i int) []byte { return fmt.Appendf(nil, `{"msg":"line %d"}`+"\n", i) }
 
 func checkInvariant(t testing.TB, st Stats) {
 	t.Helper()
-	got := st.Delivered + st.DroppedQueueFull + st.DroppedRejected + st.DroppedTooLarge + st.Spilled
+	got := st.Delivered + st.DroppedQueueFull + st.DroppedRejected + st.DroppedTooLarge + st.DroppedReentrant + st.Spilled
 	if got != st.Accepted {
-		t.Errorf("accepted %d != delivered %d + dropped %d/%d/%d + spilled %d", st.Accepted,
-			st.Delivered, st.DroppedQueueFull, st.DroppedRejected, st.DroppedTooLarge, st.Spilled)
+		t.Errorf("accepted %d != delivered %d + dropped %d/%d/%d/%d + spilled %d", st.Accepted,
+			st.Delivered, st.DroppedQueueFull, st.DroppedRejected, st.DroppedTooLarge, st.DroppedReentrant, st.Spilled)
 	}
+}
+
+// realLine is a record as a service logs it: a 60-character message, a
+// UUID and a trace id with hex and digit runs.
+func realLine(i int) []byte {
+	return fmt.Appendf(nil, `{"time":"2026-11-21T09:30:15.%09dZ","level":"INFO","msg":"GET /api/v2/orders/8f14e45f-ceea-467f-a0e6-1bf2c9d5e0b3 served","trace_id":"4bf92f3577b34da6a3ce929d0e0e%04x","status":200,"i":%d}`+"\n", i%1_000_000_000, i%0x10000, i)
 }

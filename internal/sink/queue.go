@@ -2,6 +2,7 @@ package sink
 
 import (
 	"math/bits"
+	"runtime"
 	"sync"
 	"sync/atomic"
 )
@@ -88,6 +89,31 @@ func getRec(n int) *[]byte {
 	return &b
 }
 
+// snug reports whether b's capacity is what a buffer for its length would
+// get: its size class, or, above the pooled sizes, at most a quarter more
+// than its length (what append's growth leaves).
+func snug(b *[]byte) bool {
+	n, c := len(*b), cap(*b)
+	if n <= maxPooledRec {
+		return c <= 1<<(classOf(n)+minClassBits)
+	}
+	return c-n <= n>>2
+}
+
+// refit moves the record in b to a buffer of its own size and releases b.
+func refit(b *[]byte) *[]byte {
+	var nb *[]byte
+	if n := len(*b); n <= maxPooledRec {
+		nb = getRec(n)
+	} else {
+		s := make([]byte, 0, n)
+		nb = &s
+	}
+	*nb = append(*nb, *b...)
+	putRec(b)
+	return nb
+}
+
 // putRec returns b to its pool.
 func putRec(b *[]byte) {
 	n := cap(*b)
@@ -122,4 +148,24 @@ func (n *notifier) broadcast() {
 		n.ch = nil
 	}
 	n.mu.Unlock()
+}
+
+// goid returns the id of the calling goroutine. Only the rare paths that must
+// tell whether they run inside the sink's own write to the Fallback writer
+// ask: that writer may log through the sink's handler.
+func goid() int64 {
+	var buf [64]byte
+	b := buf[:runtime.Stack(buf[:], false)]
+	const prefix = "goroutine "
+	if len(b) < len(prefix) {
+		return -1
+	}
+	var id int64
+	for _, c := range b[len(prefix):] {
+		if c < '0' || c > '9' {
+			break
+		}
+		id = id*10 + int64(c-'0')
+	}
+	return id
 }

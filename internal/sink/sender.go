@@ -1,8 +1,11 @@
 package sink
 
 import (
+	"fmt"
 	"runtime"
 	"time"
+
+	"github.com/valyala/fasthttp"
 
 	"go.slogx.dev/internal/spool"
 )
@@ -22,6 +25,12 @@ type sender struct {
 	taken      uint64
 	waiters    []flushWaiter
 	poll       *time.Timer // re-checks waiters whose records are still being pushed
+	req        fasthttp.Request
+	resp       fasthttp.Response
+
+	started    time.Time
+	reportedAt time.Time // when drops were last reported; zero if never
+	reported   [3]uint64 // drops counted then: queue full, too large, reentrant
 
 	// The spool's side (spool.go).
 	ends        []int    // end of each record in raw
@@ -42,13 +51,18 @@ func newSender(s *Sink) (*sender, error) {
 		comp:    comp,
 		timer:   time.NewTimer(time.Hour),
 		poll:    time.NewTimer(time.Hour),
+		started: time.Now(),
 	}
 	snd.timer.Stop()
 	snd.poll.Stop()
 	snd.replayTimer = time.NewTimer(time.Hour)
 	snd.replayTimer.Stop()
 	for _, e := range s.cfg.Endpoints {
-		snd.endpoints = append(snd.endpoints, &endpoint{url: e})
+		t, err := parseTarget(e)
+		if err != nil {
+			return nil, fmt.Errorf("endpoint %w", URLError(e, err))
+		}
+		snd.endpoints = append(snd.endpoints, &endpoint{url: e, target: t})
 	}
 	return snd, nil
 }
@@ -64,9 +78,14 @@ func (snd *sender) run() {
 	s := snd.s
 	defer close(s.done)
 	defer snd.comp.close()
+	defer snd.closeConns()
 	defer snd.releaseWaiters(true)
 	tick := time.NewTicker(s.cfg.FlushInterval)
 	defer tick.Stop()
+	// Drops are looked for at least every second, and reported at most once
+	// per DropReportInterval.
+	report := time.NewTicker(min(s.cfg.DropReportInterval, time.Second))
+	defer report.Stop()
 	for {
 		force := false
 		var poll <-chan time.Time
@@ -91,10 +110,13 @@ func (snd *sender) run() {
 			snd.waiters = append(snd.waiters, flushWaiter{mark: mark, ch: ch})
 		case <-poll:
 		case <-replay:
+		case <-report.C:
 		case <-s.closeCh:
 			snd.shutdown()
+			snd.reportDrops(time.Now(), true)
 			return
 		}
+		snd.reportDrops(time.Now(), false)
 		if poll != nil {
 			snd.poll.Stop()
 		}
@@ -192,7 +214,41 @@ func (snd *sender) build(k int) {
 	snd.taken += uint64(k)
 	s.taken.Store(snd.taken) // before the word is lowered: see Stats
 	s.res.sub(release)
-	s.room.broadcast() // room for blocked producers
+	if s.stalled.Load() {
+		s.stalled.Store(false)
+	}
+	s.room.broadcast() // room for waiting producers
+}
+
+// noteFailure records a failed request: once every endpoint has failed
+// since its last success, producers stop waiting for room (Backpressure).
+func (snd *sender) noteFailure() {
+	for _, e := range snd.endpoints {
+		if e.fails == 0 {
+			return
+		}
+	}
+	if !snd.s.failing.Load() {
+		snd.s.failing.Store(true)
+		snd.s.room.broadcast() // waiting producers drop now
+	}
+}
+
+// noteSuccess records a delivered batch: producers may wait for room again.
+func (snd *sender) noteSuccess() {
+	s := snd.s
+	if s.failing.Load() {
+		s.failing.Store(false)
+	}
+	if s.stalled.Load() {
+		s.stalled.Store(false)
+	}
+}
+
+func (snd *sender) closeConns() {
+	for _, e := range snd.endpoints {
+		snd.closeConn(e)
+	}
 }
 
 // shutdown runs after Close: it sends everything queued until the close

@@ -4,13 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/valyala/fasthttp"
 
 	"go.slogx.dev/internal/ringbuf"
 	"go.slogx.dev/internal/spool"
@@ -22,6 +19,11 @@ var (
 	ErrQueueFull = errors.New("slogx: record dropped: queue full")
 	ErrTooLarge  = errors.New("slogx: record dropped: too large")
 	ErrClosed    = errors.New("slogx: sink closed; record written to the fallback")
+	// ErrReentrant: the Fallback writer logged through the sink's own
+	// handler while the sink was writing to it. Queueing or writing that
+	// record would feed the fallback back into itself without end, so it is
+	// dropped and counted.
+	ErrReentrant = errors.New("slogx: record dropped: logged by the fallback writer while being written to")
 )
 
 // Stats are the sink's counters. Between calls of Stats they only grow,
@@ -29,7 +31,7 @@ var (
 // fields are read one by one, so the identity below holds exactly only once
 // the sink is closed.
 //
-//	Accepted + Spool.Recovered == Delivered + DroppedQueueFull + DroppedRejected + DroppedTooLarge + Spool.Dropped + Spilled + Spool.Records
+//	Accepted + Spool.Recovered == Delivered + DroppedQueueFull + DroppedRejected + DroppedTooLarge + DroppedReentrant + Spool.Dropped + Spilled + Spool.Records
 type Stats struct {
 	Accepted  uint64 // records passed to Enqueue or DropTooLarge
 	Delivered uint64 // records in batches an endpoint answered 2xx
@@ -38,6 +40,7 @@ type Stats struct {
 	DroppedQueueFull uint64 // records refused because the queue was full
 	DroppedRejected  uint64 // records in batches the server refused (4xx other than 408, 429)
 	DroppedTooLarge  uint64 // records too large to send
+	DroppedReentrant uint64 // records the Fallback writer logged into the sink while being written to
 
 	Spilled   uint64 // records written to the fallback writer instead
 	Truncated uint64 // records shortened to fit (counted by the face, delivered as usual)
@@ -53,15 +56,16 @@ type Stats struct {
 
 	LastError   error     // the latest failure: request error, status, spill
 	LastErrorAt time.Time // when LastError happened
+	LastDropAt  time.Time // when a record was last dropped; zero if none was
+	DropReports uint64    // summary lines about drops written to the fallback
 }
 
 // Sink queues encoded records and ships them in batches. All methods are
 // safe for concurrent use.
 type Sink struct {
-	cfg    Config
-	ring   *ringbuf.Ring[*[]byte]
-	res    reservation
-	client *fasthttp.Client
+	cfg  Config
+	ring *ringbuf.Ring[*[]byte]
+	res  reservation
 
 	// Limits in the units of the reservation word.
 	queueSize, queueBytes int
@@ -71,11 +75,13 @@ type Sink struct {
 	flushReq chan chan struct{} // Flush asks the sender for a mark
 	closeCh  chan struct{}      // closed by Close
 	done     chan struct{}      // closed when the sender has exited
-	room     notifier           // room made in the queue, for Block
+	room     notifier           // room made in the queue, for waiting producers
 
-	// failing is set while every endpoint is failing: Enqueue then writes
-	// to the spool, if there is one, rather than queue in memory.
-	failing atomic.Bool
+	// For Backpressure: failing is set while every endpoint is failing,
+	// stalled when a producer waited BlockTimeout without the sender making
+	// room. Either makes producers drop at once instead of waiting; the
+	// sender clears them when it makes progress again.
+	failing, stalled atomic.Bool
 
 	sp                          *spool.Spool  // nil: memory only
 	spooledDirect, spooledMoved atomic.Uint64 // records Enqueue, or the sender, wrote to the spool
@@ -92,17 +98,21 @@ type Sink struct {
 	taken                                atomic.Uint64 // records the sender moved from the queue into batches
 	delivered, retried                   atomic.Uint64
 	dropFull, dropRejected, dropTooLarge atomic.Uint64
+	dropReentrant                        atomic.Uint64 // logged by the Fallback writer while the sink wrote to it
 	spilled, spilledLate                 atomic.Uint64 // spilledLate: after Close, never queued
 	truncated, local                     atomic.Uint64
 	batches, bytes, wireBytes            atomic.Uint64
+	lastDrop                             atomic.Int64 // unix nanoseconds of the latest drop
+	dropReports                          atomic.Uint64
 
 	errMu     sync.Mutex
 	lastErr   error
 	lastErrAt time.Time
 
-	fbMu sync.Mutex // serialises writes to cfg.Fallback
+	fbMu    sync.Mutex   // serialises writes to cfg.Fallback
+	fbOwner atomic.Int64 // id of the goroutine writing to cfg.Fallback, 0 if none
 
-	conns connSet // every open connection, so Close can cut a stuck request
+	conns connSet // the sender's open connections, so Close can cut a stuck request
 
 	snd *sender // owned by the sender goroutine
 }
@@ -125,26 +135,6 @@ func New(cfg Config) (*Sink, error) {
 		closeCh:    make(chan struct{}),
 		done:       make(chan struct{}),
 	}
-	s.client = &fasthttp.Client{
-		Name: "slogx",
-		// A private dialer: fasthttp's default one caches DNS in a goroutine
-		// that lives forever, which would outlive Close.
-		DialTimeout: func(addr string, timeout time.Duration) (net.Conn, error) {
-			d := net.Dialer{Timeout: timeout}
-			c, err := d.Dial("tcp", addr)
-			if err != nil {
-				return nil, err
-			}
-			return s.conns.track(c), nil
-		},
-		TLSConfig:           cfg.TLSConfig,
-		MaxIdleConnDuration: cfg.IdleConnTimeout,
-		// POST is not idempotent; retries are ours, with backoff and
-		// accounting.
-		MaxIdemponentCallAttempts: 1,
-		MaxResponseBodySize:       1 << 20,
-		DisablePathNormalizing:    true,
-	}
 	if s.sp, err = openSpool(cfg); err != nil {
 		return nil, err
 	}
@@ -161,8 +151,8 @@ func New(cfg Config) (*Sink, error) {
 
 // Enqueue queues one encoded record (one line, newline included) for
 // sending. It copies line, so the caller may reuse it at once. It never
-// waits on the network; with [Block] it may wait up to BlockTimeout for
-// room.
+// waits on the network; when the queue is full, Config.Overflow decides
+// whether it waits for room, for at most BlockTimeout.
 //
 // It returns nil if the record was queued, ErrQueueFull or ErrTooLarge if it
 // was dropped and counted, and ErrClosed after Close, when the record has
@@ -175,23 +165,56 @@ func (s *Sink) Enqueue(line []byte) error {
 
 // Buffer returns an empty pooled buffer with room for about n bytes, for a
 // face to encode one record straight into and hand to [Sink.EnqueueOwned]:
-// one pooled buffer and no copy per record instead of two and a copy.
-func (s *Sink) Buffer(n int) *[]byte { return getRec(n) }
+// one pooled buffer and no copy per record instead of two and a copy. A
+// buffer asked for more than the largest pooled size gets that size; the
+// encoding grows it as needed.
+func (s *Sink) Buffer(n int) *[]byte { return getRec(min(n, maxPooledRec)) }
 
 // Release returns a buffer from [Sink.Buffer] that is not being queued.
 func (s *Sink) Release(b *[]byte) { putRec(b) }
 
 // EnqueueOwned is [Sink.Enqueue] for a buffer from [Sink.Buffer] holding one
 // encoded record. The sink owns b from the call on, whatever the result.
+//
+// The queue's byte bound counts the capacity of the buffer a record holds,
+// which is what it retains; a buffer much larger than its record (one that
+// grew for an earlier, larger record) is first swapped for one that fits,
+// so a record is never refused, nor the queue filled, for room it does not
+// use.
 func (s *Sink) EnqueueOwned(b *[]byte) error {
-	if len(*b) > s.queueBytes {
-		putRec(b)
-		s.dropTooLarge.Add(1)
-		return ErrTooLarge
+	if o := s.fbOwner.Load(); o != 0 && o == goid() {
+		return s.dropReentrantRecord(b)
+	}
+	if !snug(b) {
+		b = refit(b)
+	}
+	if cap(*b) > s.queueBytes {
+		return s.enqueueHuge(b)
 	}
 	if s.sp != nil && s.failing.Load() && s.spoolDirect(b) {
 		return nil
 	}
+	delta := resDelta(cap(*b))
+	if s.tryReserve(b, delta) {
+		return nil
+	}
+	return s.enqueueSlow(b, delta)
+}
+
+// enqueueHuge handles a record whose buffer is larger than QueueBytes: it
+// is copied to a buffer of its exact size if that fits, else dropped as too
+// large.
+func (s *Sink) enqueueHuge(b *[]byte) error {
+	if len(*b) > s.queueBytes {
+		putRec(b)
+		s.dropTooLarge.Add(1)
+		s.noteDrop()
+		return ErrTooLarge
+	}
+	exact := make([]byte, len(*b))
+	copy(exact, *b)
+	putRec(b)
+	b = &exact
 	delta := resDelta(cap(*b))
 	if s.tryReserve(b, delta) {
 		return nil
@@ -220,11 +243,12 @@ func (s *Sink) tryReserve(b *[]byte, delta uint64) bool {
 	return true
 }
 
+// enqueueSlow handles a full queue (or a closed sink).
 func (s *Sink) enqueueSlow(b *[]byte, delta uint64) error {
 	if s.res.load()&resClosed != 0 {
 		return s.spillLate(b)
 	}
-	if s.cfg.Overflow == Block {
+	if s.mayWait() {
 		timer := time.NewTimer(s.cfg.BlockTimeout)
 		defer timer.Stop()
 		for {
@@ -235,15 +259,25 @@ func (s *Sink) enqueueSlow(b *[]byte, delta uint64) error {
 			if s.res.load()&resClosed != 0 {
 				return s.spillLate(b)
 			}
+			if s.cfg.Overflow == Backpressure && (s.failing.Load() || s.stalled.Load()) {
+				break
+			}
+			timedOut := false
 			select {
 			case <-ch:
 				continue
 			case <-timer.C:
+				timedOut = true
 			case <-s.closeCh:
 				continue
 			}
 			if s.tryReserve(b, delta) { // one last chance at the deadline
 				return nil
+			}
+			if timedOut && s.cfg.Overflow == Backpressure {
+				// The sender made no room for BlockTimeout: a request hangs.
+				// Later calls drop at once until it makes progress again.
+				s.stalled.Store(true)
 			}
 			break
 		}
@@ -253,12 +287,42 @@ func (s *Sink) enqueueSlow(b *[]byte, delta uint64) error {
 	}
 	putRec(b)
 	s.dropFull.Add(1)
+	s.noteDrop()
 	return ErrQueueFull
 }
 
+// mayWait reports whether a producer that found the queue full should wait
+// for room.
+func (s *Sink) mayWait() bool {
+	switch s.cfg.Overflow {
+	case Backpressure:
+		if s.failing.Load() || s.stalled.Load() {
+			return false
+		}
+	case Block:
+	default:
+		return false
+	}
+	return true
+}
+
+// dropReentrantRecord drops a record that the Fallback writer logged
+// through this sink while the sink was writing to it (see writeFallback).
+func (s *Sink) dropReentrantRecord(b *[]byte) error {
+	putRec(b)
+	s.dropReentrant.Add(1)
+	s.noteDrop()
+	return ErrReentrant
+}
+
+// noteDrop records when a record was last dropped, for Stats.LastDropAt.
+func (s *Sink) noteDrop() { s.lastDrop.Store(time.Now().UnixNano()) }
+
 // spillLate writes a record that arrived after Close to the fallback.
 func (s *Sink) spillLate(b *[]byte) error {
-	s.writeFallback(nil, *b)
+	if !s.writeFallback(nil, *b) {
+		return s.dropReentrantRecord(b)
+	}
 	putRec(b)
 	s.spilledLate.Add(1)
 	return ErrClosed
@@ -268,6 +332,7 @@ func (s *Sink) spillLate(b *[]byte) error {
 // send. It is accepted and dropped at once.
 func (s *Sink) DropTooLarge(err error) {
 	s.dropTooLarge.Add(1)
+	s.noteDrop()
 	s.setLastError(err)
 }
 
@@ -332,19 +397,25 @@ func (s *Sink) Close() error {
 		s.deadline = time.Now().Add(s.cfg.CloseTimeout)
 		s.res.close()
 		close(s.closeCh)
-		// fasthttp cannot cancel a request in flight. A request started
-		// before Close may have up to RequestTimeout left; at the close
-		// deadline its connection is closed under it, so Close keeps its
-		// bound.
-		cut := time.AfterFunc(s.cfg.CloseTimeout, s.conns.closeAll)
+		// A request started before Close may have up to RequestTimeout
+		// left; at the close deadline its connection is closed under it, so
+		// Close keeps its bound. The sender closes its connections as it
+		// exits, and Close waits for the cut too: after Close returns,
+		// nothing the sink started still runs.
+		cutDone := make(chan struct{})
+		cut := time.AfterFunc(s.cfg.CloseTimeout, func() {
+			s.conns.closeAll()
+			close(cutDone)
+		})
 		<-s.done
-		cut.Stop()
+		if !cut.Stop() {
+			<-cutDone
+		}
 		if s.sp != nil {
 			if err := s.sp.Close(); err != nil {
 				s.setLastError(fmt.Errorf("%s: %w", s.cfg.Name, err))
 			}
 		}
-		s.client.CloseIdleConnections()
 		s.closeErr = s.summary()
 	})
 	return s.closeErr
@@ -366,6 +437,7 @@ func (s *Sink) summary() error {
 		{st.DroppedQueueFull, "dropped, queue full"},
 		{st.DroppedRejected, "rejected by the server"},
 		{st.DroppedTooLarge, "dropped, too large"},
+		{st.DroppedReentrant, "dropped, logged by the fallback writer into itself"},
 		{st.Spool.Dropped, "dropped from the spool to keep its MaxBytes"},
 		{st.Spilled, "written to the fallback"},
 		{uint64(st.Spool.Records), "kept in the spool for the next run"},
@@ -395,6 +467,7 @@ func (s *Sink) Stats() Stats {
 		DroppedQueueFull: s.dropFull.Load(),
 		DroppedRejected:  s.dropRejected.Load(),
 		DroppedTooLarge:  s.dropTooLarge.Load(),
+		DroppedReentrant: s.dropReentrant.Load(),
 		Spilled:          s.spilled.Load() + late,
 		Truncated:        s.truncated.Load(),
 		Local:            s.local.Load(),
@@ -402,9 +475,13 @@ func (s *Sink) Stats() Stats {
 		Bytes:            s.bytes.Load(),
 		WireBytes:        s.wireBytes.Load(),
 		Queued:           queued,
+		DropReports:      s.dropReports.Load(),
 		Spool:            s.spoolStats(),
 	}
-	st.Accepted = s.taken.Load() + uint64(queued) + st.DroppedQueueFull + st.DroppedTooLarge + late + s.spooledDirect.Load()
+	st.Accepted = s.taken.Load() + uint64(queued) + st.DroppedQueueFull + st.DroppedTooLarge + st.DroppedReentrant + late + s.spooledDirect.Load()
+	if ns := s.lastDrop.Load(); ns != 0 {
+		st.LastDropAt = time.Unix(0, ns)
+	}
 	s.errMu.Lock()
 	st.LastError, st.LastErrorAt = s.lastErr, s.lastErrAt
 	s.errMu.Unlock()
@@ -424,47 +501,5 @@ func (s *Sink) Closed() bool {
 		return true
 	default:
 		return false
-	}
-}
-
-// connSet tracks the sink's open connections.
-type connSet struct {
-	mu sync.Mutex
-	m  map[*trackedConn]struct{}
-}
-
-type trackedConn struct {
-	net.Conn
-	set *connSet
-}
-
-func (cs *connSet) track(c net.Conn) net.Conn {
-	tc := &trackedConn{Conn: c, set: cs}
-	cs.mu.Lock()
-	if cs.m == nil {
-		cs.m = map[*trackedConn]struct{}{}
-	}
-	cs.m[tc] = struct{}{}
-	cs.mu.Unlock()
-	return tc
-}
-
-func (c *trackedConn) Close() error {
-	c.set.mu.Lock()
-	delete(c.set.m, c)
-	c.set.mu.Unlock()
-	return c.Conn.Close()
-}
-
-// closeAll closes every tracked connection; requests on them fail at once.
-func (cs *connSet) closeAll() {
-	cs.mu.Lock()
-	conns := make([]net.Conn, 0, len(cs.m))
-	for c := range cs.m {
-		conns = append(conns, c.Conn)
-	}
-	cs.mu.Unlock()
-	for _, c := range conns {
-		c.Close()
 	}
 }

@@ -22,7 +22,8 @@ func TestConfigDefaultsAndErrors(t *testing.T) {
 	}
 	if c.BatchSize != 1000 || c.MaxBatchBytes != 1<<20 || c.FlushInterval != time.Second ||
 		c.QueueSize != 100_000 || c.QueueBytes != 64<<20 || c.RequestTimeout != 10*time.Second ||
-		c.Retry != (Retry{100 * time.Millisecond, 5 * time.Second, time.Minute}) ||
+		c.Retry != (Retry{100 * time.Millisecond, 5 * time.Second, time.Minute, 30 * time.Second}) ||
+		c.Overflow != Backpressure || c.BlockTimeout != 5*time.Second || c.DropReportInterval != 10*time.Second ||
 		c.CloseTimeout != 5*time.Second || c.Fallback == nil || c.ContentType == "" {
 		t.Errorf("defaults = %+v", c)
 	}
@@ -40,9 +41,9 @@ func TestConfigDefaultsAndErrors(t *testing.T) {
 		{Config{Endpoints: []string{"http://"}}, "no host"},
 		{Config{Endpoints: []string{"http://h"}, BatchSize: -1}, "BatchSize is -1"},
 		{Config{Endpoints: []string{"http://h"}, FlushInterval: -time.Second}, "FlushInterval is -1000000000"},
-		{Config{Endpoints: []string{"http://h"}, QueueSize: 10}, "BatchSize 1000 is larger than QueueSize 10"},
+		{Config{Endpoints: []string{"http://h"}, QueueSize: 10, BatchSize: 1000}, "BatchSize 1000 is larger than QueueSize 10"},
 		{Config{Endpoints: []string{"http://h"}, QueueSize: MaxQueueSize + 1}, "QueueSize is 4194305"},
-		{Config{Endpoints: []string{"http://h"}, QueueBytes: 1000}, "MaxBatchBytes 1048576 is larger than QueueBytes 1000"},
+		{Config{Endpoints: []string{"http://h"}, QueueBytes: 1000, MaxBatchBytes: 1 << 20}, "MaxBatchBytes 1048576 is larger than QueueBytes 1000"},
 		{Config{Endpoints: []string{"http://h"}, Retry: Retry{MinBackoff: 2 * time.Second, MaxBackoff: time.Second}}, "MinBackoff 2s is larger"},
 		{Config{Endpoints: []string{"http://h"}, Compression: 7}, "unknown Compression 7"},
 		{Config{Endpoints: []string{"http://h"}, Overflow: -1}, "unknown Overflow -1"},
@@ -468,6 +469,7 @@ func TestQueueFull(t *testing.T) {
 	cfg := testConfig(nil, e.URL())
 	cfg.QueueSize, cfg.BatchSize = 20, 5
 	cfg.FlushInterval = time.Hour // batches go when full, not half-full
+	cfg.Overflow = DropNewest
 	s := mustNew(t, cfg)
 	for i := range 5 {
 		s.Enqueue(line(i))

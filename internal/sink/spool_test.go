@@ -50,7 +50,7 @@ func deliveredIDs(t testing.TB, e *endpointServer, down func(n int) bool) map[in
 func checkSpoolIdentity(t testing.TB, st Stats) {
 	t.Helper()
 	left := st.Accepted + st.Spool.Recovered
-	right := st.Delivered + st.DroppedQueueFull + st.DroppedRejected + st.DroppedTooLarge + st.Spool.Dropped + st.Spilled + uint64(st.Spool.Records)
+	right := st.Delivered + st.DroppedQueueFull + st.DroppedRejected + st.DroppedTooLarge + st.DroppedReentrant + st.Spool.Dropped + st.Spilled + uint64(st.Spool.Records)
 	if left != right {
 		t.Errorf("accepted %d + recovered %d != delivered %d + dropped %d/%d/%d + spool dropped %d + spilled %d + in spool %d",
 			st.Accepted, st.Spool.Recovered, st.Delivered, st.DroppedQueueFull, st.DroppedRejected, st.DroppedTooLarge,

@@ -47,14 +47,25 @@
 //
 // # Delivery
 //
-// Handle never waits on the network. It queues the encoded record and
-// returns; one background goroutine batches the queue (BatchSize records,
-// MaxBatchBytes bytes or FlushInterval, whichever comes first) and sends
-// one request at a time, over one keep-alive connection per node.
+// Handle never waits on the network itself. It queues the encoded record
+// and returns; one background goroutine batches the queue (BatchSize
+// records, MaxBatchBytes bytes or FlushInterval, whichever comes first) and
+// sends one request at a time, over one keep-alive connection per node
+// that it owns.
+//
+// When the queue is full, Options.Overflow decides. The default,
+// [Backpressure], makes the log call wait for room while VictoriaLogs takes
+// batches, so a burst is stored at the server's pace instead of dropped;
+// while every node is failing it never waits, and drops the record at
+// once. One call waits at most BlockTimeout (5 s by default); a wait that
+// long means a request hangs, and later calls then drop at once, without
+// waiting, until a request succeeds again. [DropNewest] never waits;
+// [Block] always waits up to BlockTimeout.
 //
 // A batch is delivered when VictoriaLogs answers 2xx. Network errors
 // (refused, reset, timeout), 408, 429 and 5xx are retried with exponential
-// backoff and jitter; a Retry-After header is obeyed to the second. With
+// backoff and jitter; a Retry-After header is obeyed, up to 30 s (or
+// MaxBackoff if that is longer) plus a jitter of up to a tenth. With
 // several URLs (the insert nodes of a cluster) batches go to the healthy
 // nodes in turn, and a failing node is skipped until its backoff has passed
 // and then tried again. Any other answer means the server refused the batch
@@ -81,8 +92,9 @@
 //   - delivered;
 //   - dropped, for a named reason: the queue was full (Dropped.QueueFull),
 //     the server rejected its batch (Dropped.Rejected, and copied to the
-//     fallback), or it could not be shortened below MaxLineBytes
-//     (Dropped.TooLarge);
+//     fallback), it could not be shortened below MaxLineBytes
+//     (Dropped.TooLarge), or the Fallback writer logged it through this
+//     handler while being written to (Dropped.Reentrant, see below);
 //   - spilled: written, as NDJSON, to Options.Fallback (os.Stderr by
 //     default) because its batch's retry budget ran out, because Close
 //     timed out, or because it was logged after Close.
@@ -90,15 +102,23 @@
 // Once the handler is closed, Accepted == Delivered + Dropped.Total() +
 // Spilled. Close returns an error that sums up every record not delivered
 // over the handler's life, and Stats.LastError says why the last failure
-// happened. In the fallback each group of records is preceded by a summary
-// line, itself a JSON object with level WARN, saying how many follow and
-// why.
+// happened. Drops are also reported while they happen: while records are
+// dropped, a summary line goes to the fallback at most once every 10 s
+// ("dropped 1234 records in the last 10 s: queue full"), the first at
+// once, and Stats.LastDropAt and Stats.DropReports say when and how often.
+// In the fallback each group of records is preceded by a summary line,
+// itself a JSON object with level WARN, saying how many follow and why.
 //
-// A record is dropped only when the queue is full, which happens only
-// while the server is slower than the program, or away for longer than the
-// queue lasts (100,000 records by default). A program that logs in bursts
-// faster than the server ingests may choose Overflow [Block]: the log call
-// then waits, up to BlockTimeout, for room.
+// No error, Stats field or fallback summary line shows a credential: URLs
+// are shown without user info and query values, and the password, bearer
+// token and credential-like header values of the options are masked even
+// where a server echoes them back.
+//
+// The Fallback writer may itself log through the program's logger, and so
+// through this handler. A record it logs while the handler is writing to it
+// is dropped and counted in Dropped.Reentrant, never queued or written:
+// queued, it could fail and be written to the fallback again, which would
+// log again, for ever. Nothing waits or deadlocks on the way.
 //
 // # Surviving long outages and crashes
 //
@@ -117,40 +137,35 @@
 // [Handler.Flush] returns once every record logged before it is delivered
 // (or dropped or spilled, and counted). [Handler.Close] delivers what is
 // queued for up to CloseTimeout (5 s), writes the rest to the fallback,
-// and returns when its goroutine has exited; a request still in flight at
-// the deadline is cut off by closing its connection.
+// and returns when its goroutine has exited and its connections are
+// closed; a request still in flight at the deadline is cut off by closing
+// its connection. After Close returns nothing the handler started is still
+// running.
 //
 // # Defaults
 //
 // Every default is documented, with its reason, on its [Options] field. In
 // short: http://localhost:9428; batches of 1000 records or 1 MiB, sent at
-// least every second; a queue of 100,000 records and 64 MiB; zstd;
-// requests time out after 10 s; backoff from 100 ms to 5 s, a batch retried
-// for up to a minute; lines up to 256 KiB; Close within 5 s; undeliverable
-// records to os.Stderr.
+// least every second; a queue of 100,000 records and 64 MiB, waited on
+// (Backpressure) for up to 5 s while the server takes batches; zstd;
+// requests time out after 10 s; backoff from 100 ms to 5 s, Retry-After
+// obeyed up to 30 s, a batch retried for up to a minute; lines up to
+// 256 KiB; Close within 5 s; undeliverable records to os.Stderr. A default
+// that another option bounds follows that option when it is set
+// (QueueSize 500 makes BatchSize 500, for instance), so setting one option
+// never contradicts a default.
 //
 // # Performance
 //
 // Handle allocates nothing once its buffer pools are warm (a record longer
 // than 16 KiB gets a buffer of its own). It costs the logging goroutine the
-// encoding that [go.slogx.dev/slogx.JSONHandler] does, plus a copy of the
-// line into a pooled buffer and three atomic operations to queue it, where
-// JSONHandler takes a mutex. For the five-attribute record of the
-// benchmarks (victoria_bench_test.go) on a 2-core machine that is about 290
-// ns against JSONHandler's 235 ns to io.Discard, 1.25 times, measured
-// interleaved (BenchmarkHandleRatio); BenchmarkHandle's separate
-// sub-benchmarks, which also charge the handler for its sender cooling the
-// caches after each delivery of 1000 records, show 1.3 to 1.4 times. A
-// queued record holds a buffer of at most twice its size.
-//
-// The sender compresses each batch with a reused encoder (log lines shrink
-// about fifteenfold) and reuses its buffers. End to end, from slog.Logger
-// calls to rows searchable in VictoriaLogs, `make bench-e2e` measures the
-// handler at 0.7 to 0.85 times the rate of a loop that POSTs pre-encoded
-// NDJSON to the same server (about 300,000 records/s against 370,000, on a
-// 2-core machine that also runs the server; the loop's encoding is not
-// timed, the handler's is). That run uses Overflow [Block]: a program that
-// logs flat out, faster than the server ingests, overflows any bounded
-// queue, and with the default [DropNewest] it would drop, and count, the
-// excess.
+// encoding that [go.slogx.dev/slogx.JSONHandler] does, plus a copy-free
+// hand-over of the pooled buffer and a few atomic operations to queue it,
+// where JSONHandler takes a mutex. A queued record holds a buffer of at
+// most twice its size, and the queue's byte bound counts that buffer. The
+// sender compresses each batch with a reused encoder and reuses its
+// buffers. The benchmark report (docs/benchmarks.md, made by `make
+// bench-report`) gives the measured costs, and `make bench-e2e` compares
+// records stored per second with a loop that POSTs pre-encoded NDJSON to
+// the same server.
 package victoria

@@ -9,6 +9,7 @@
 package victoria_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"flag"
@@ -42,9 +43,11 @@ const e2eBatch = 1000
 // contenders, and the best round of each is compared, which on a shared
 // machine is the fairest single number.
 //
-// The target is at least half the raw loop's rate: the handler encodes
-// every record on the logging goroutine (the raw loop encoded them before
-// the clock started) and compresses every batch.
+// The target is at least 0.8 times the raw loop's rate, with the default
+// options: the handler encodes every record on the logging goroutine (the
+// raw loop encoded them before the clock started) and compresses every
+// batch, and the default overflow policy (Backpressure) makes the logging
+// goroutine wait for the sender, as the raw loop waits for each answer.
 func TestE2EThroughput(t *testing.T) {
 	n := *e2eRecords
 	t.Logf("%d records per run, %d rounds, GOMAXPROCS %d", n, *e2eRounds, runtime.GOMAXPROCS(0))
@@ -53,8 +56,8 @@ func TestE2EThroughput(t *testing.T) {
 		run  func(t *testing.T, srv *vltest.Server, n int) time.Duration
 	}{
 		{"raw NDJSON POST loop", rawLoop},
-		{"victoria (zstd, Block)", victoriaRun(victoria.Zstd)},
-		{"victoria (no compression, Block)", victoriaRun(victoria.NoCompression)},
+		{"victoria (default options)", victoriaRun(victoria.Zstd)},
+		{"victoria (no compression)", victoriaRun(victoria.NoCompression)},
 	}
 	best := make([]time.Duration, len(contenders))
 	for round := range *e2eRounds {
@@ -74,8 +77,8 @@ func TestE2EThroughput(t *testing.T) {
 		rate := float64(n) / best[i].Seconds()
 		t.Logf("  %-34s %9.0f records/s  %.2fx the raw loop", c.name, rate, rate/raw)
 	}
-	if ratio := best[0].Seconds() / best[1].Seconds(); ratio < 0.5 {
-		t.Errorf("the handler reached %.2fx the raw loop's rate; the target is 0.5x", ratio)
+	if ratio := best[0].Seconds() / best[1].Seconds(); ratio < 0.8 {
+		t.Errorf("the handler reached %.2fx the raw loop's rate; the target is 0.8x", ratio)
 	}
 }
 
@@ -108,14 +111,15 @@ func rawLoop(t *testing.T, srv *vltest.Server, n int) time.Duration {
 		}
 	}
 	uri := srv.URL() + "/insert/jsonline?" + url.Values{"_msg_field": {"msg"}, "_time_field": {"time"}}.Encode()
-	client := &fasthttp.Client{
-		// fasthttp's default dialer starts a DNS cache goroutine that never
-		// ends; goleak would rightly object.
-		DialTimeout: func(addr string, timeout time.Duration) (net.Conn, error) {
-			return net.DialTimeout("tcp", addr, timeout)
-		},
+	// One keep-alive connection, written and read directly, as the
+	// handler's sender does: no client pool, and no cleaner goroutine left
+	// behind for goleak to find.
+	conn, err := net.Dial("tcp", srv.Addr())
+	if err != nil {
+		t.Fatal(err)
 	}
-	defer client.CloseIdleConnections()
+	defer conn.Close()
+	br, bw := bufio.NewReader(conn), bufio.NewWriter(conn)
 	req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
 	defer fasthttp.ReleaseRequest(req)
 	defer fasthttp.ReleaseResponse(resp)
@@ -127,7 +131,15 @@ func rawLoop(t *testing.T, srv *vltest.Server, n int) time.Duration {
 		req.Header.SetMethod(fasthttp.MethodPost)
 		req.Header.SetContentType("application/stream+json")
 		req.SetBodyRaw(b)
-		if err := client.DoTimeout(req, resp, time.Minute); err != nil {
+		conn.SetDeadline(time.Now().Add(time.Minute))
+		err := req.Write(bw)
+		if err == nil {
+			err = bw.Flush()
+		}
+		if err == nil {
+			err = resp.Read(br)
+		}
+		if err != nil {
 			t.Fatalf("raw POST: %v", err)
 		}
 		if resp.StatusCode() != fasthttp.StatusOK {
@@ -142,11 +154,9 @@ func rawLoop(t *testing.T, srv *vltest.Server, n int) time.Duration {
 // waits until every row is searchable.
 func victoriaRun(c victoria.Compression) func(t *testing.T, srv *vltest.Server, n int) time.Duration {
 	return func(t *testing.T, srv *vltest.Server, n int) time.Duration {
-		// Block: a program logging flat out must wait for the sender, as
-		// the raw loop waits for each answer; with DropNewest the queue
-		// would overflow and the run would measure drops.
-		h, err := victoria.New(victoria.Options{URL: srv.URL(), Compression: c, Fallback: io.Discard,
-			Overflow: victoria.Block, BlockTimeout: time.Minute})
+		// The default options: Backpressure makes a program that logs flat
+		// out wait for the sender, so nothing is dropped.
+		h, err := victoria.New(victoria.Options{URL: srv.URL(), Compression: c, Fallback: io.Discard})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -154,6 +164,11 @@ func victoriaRun(c victoria.Compression) func(t *testing.T, srv *vltest.Server, 
 		t0 := time.Now()
 		for i := range n {
 			e2eRecord(logger, i)
+		}
+		// Flush first: Close gives up after CloseTimeout, and a full queue
+		// at the end of a flat-out run may take longer on a loaded machine.
+		if err := h.Flush(context.Background()); err != nil {
+			t.Fatalf("Flush: %v", err)
 		}
 		if err := h.Close(); err != nil {
 			t.Fatalf("Close: %v", err)

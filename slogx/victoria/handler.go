@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/bits"
 	"sync/atomic"
 
 	"go.slogx.dev/internal/ctxattrs"
@@ -22,6 +23,9 @@ var (
 	ErrTooLarge = sink.ErrTooLarge
 	// ErrClosed: the handler is closed; the record went to the fallback.
 	ErrClosed = sink.ErrClosed
+	// ErrReentrant: after Close, Options.Fallback logged through this
+	// handler while being written to; see [Drops].Reentrant.
+	ErrReentrant = sink.ErrReentrant
 )
 
 // Handler is a [slog.Handler] that ships records to VictoriaLogs. Create one
@@ -39,8 +43,11 @@ type shared struct {
 	level   slog.Leveler
 	maxLine int
 	root    *ndjson.Encoder // no WithAttrs, no groups: the last resort of truncation
-	// sizeHint is the largest record seen so far, the room asked of the
-	// sink's pool, so that encoding rarely outgrows its buffer. It only grows.
+	// sizeHint is the size of the latest record, rounded up to a power of
+	// two, the room asked of the sink's pool so that encoding rarely
+	// outgrows its buffer. It follows the records both ways: one large
+	// record must not size every later buffer (the sink caps what it hands
+	// out at its largest pooled size anyway).
 	sizeHint atomic.Int64
 }
 
@@ -92,11 +99,14 @@ func (h *Handler) WithGroup(name string) slog.Handler {
 }
 
 // Handle encodes r and queues it for sending; it never waits on the
-// network. Host-local records ([go.slogx.dev/slogx.LocalOnly] on the record, its context
+// network itself. Host-local records ([go.slogx.dev/slogx.LocalOnly] on the record, its context
 // or the handler) are counted in Stats.Local and not sent.
 //
 // It returns nil when the record was queued, and otherwise one of
-// [ErrQueueFull], [ErrTooLarge] or [ErrClosed], with the record counted.
+// [ErrQueueFull], [ErrTooLarge], [ErrClosed] or [ErrReentrant], with the
+// record counted. With the default Overflow [Backpressure] it may wait,
+// at most BlockTimeout, for room in a full queue while the server takes
+// batches.
 func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
 	ctxAttrs, local := ctxattrs.From(ctx)
 	if local || h.enc.Local() {
@@ -112,7 +122,7 @@ func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
 		h.c.sink.CountLocal()
 		return nil
 	}
-	if n := int64(len(*buf)); n > h.c.sizeHint.Load() {
+	if n := int64(1) << bits.Len(uint(len(*buf)-1)); n != h.c.sizeHint.Load() {
 		h.c.sizeHint.Store(n)
 	}
 	if len(*buf) > h.c.maxLine {

@@ -90,13 +90,14 @@ type Options struct {
 	// as it is. A longer one is shortened and marked: see [TruncatedKey].
 	//
 	// Default: 256 KiB, VictoriaLogs' -insert.maxLineSizeBytes, above which
-	// the server drops a line with only a warning in its own log. Set it to
-	// match the server's flag if that was changed. Minimum 1 KiB.
+	// the server drops a line with only a warning in its own log, or
+	// QueueBytes if that is set and smaller. Set it to match the server's
+	// flag if that was changed. Minimum 1 KiB.
 	MaxLineBytes int
 
 	// BatchSize is the most records per request.
 	//
-	// Default: 1000. Large enough that per-request costs (headers, a round
+	// Default: 1000, or QueueSize if that is set and smaller. Large enough that per-request costs (headers, a round
 	// trip, the server's per-request work) are noise, small enough that a
 	// failed request resends little. A batch is sent when it is full, when
 	// MaxBatchBytes is reached, or after FlushInterval.
@@ -105,8 +106,9 @@ type Options struct {
 	// MaxBatchBytes bounds a request body before compression. A single
 	// record larger than this is sent alone.
 	//
-	// Default: 1 MiB, which compresses to about 100 KiB: quick to send and
-	// to retry, and far below any proxy's body limit.
+	// Default: 1 MiB, a small fraction of that once compressed: quick to send and
+	// to retry, and far below any proxy's body limit. QueueBytes, if set
+	// and smaller, instead.
 	MaxBatchBytes int
 
 	// FlushInterval is the longest a record waits in a partial batch.
@@ -123,17 +125,30 @@ type Options struct {
 	// Defaults: 100,000 records, as the Python victorialogs-handler,
 	// enough for a minute and a half at over a thousand records a second
 	// when the server is away; and 64 MiB, so that big records cannot make
-	// that queue use unbounded memory. Maximum 4,194,304 records and 64 GiB.
+	// that queue use unbounded memory. A larger BatchSize, MaxBatchBytes or
+	// MaxLineBytes raises them to match. Maximum 4,194,304 records and
+	// 64 GiB.
 	QueueSize  int
 	QueueBytes int
 
 	// Overflow decides what a log call does when the queue is full.
-	// Default: [DropNewest], which never waits.
+	// Default: [Backpressure]: wait for room while VictoriaLogs takes
+	// batches, so that a burst is stored rather than dropped; never wait
+	// while it is away.
 	Overflow Overflow
 
-	// BlockTimeout bounds the wait with Overflow [Block]. Default: 100 ms,
-	// long enough to ride out a burst, short enough that a dead server
-	// cannot stall the program for long.
+	// BlockTimeout is the longest one log call waits for room in a full
+	// queue, with Overflow [Backpressure] or [Block].
+	//
+	// Default with Backpressure: 5 s. A healthy server makes room a batch
+	// at a time, every few milliseconds, and a loaded one (or a loaded
+	// machine) within a second or two; a wait of 5 s means a request hangs.
+	// The call then drops its record, and later calls drop at once,
+	// without waiting, until a request succeeds again: a hung server costs
+	// the program one wait, not one per call. Default
+	// with Block: 100 ms, since Block waits on every call while the server
+	// is away: long enough to ride out a burst, short enough that a dead
+	// server cannot stall the program for long.
 	BlockTimeout time.Duration
 
 	// Compression compresses request bodies. Default: [Zstd].
@@ -186,10 +201,14 @@ type RetryPolicy struct {
 	// each further failure up to MaxBackoff, less a random jitter of up to
 	// half, so that many clients do not retry in step. A Retry-After header
 	// on a 429 or 503 replaces the backoff: the node is not tried again
-	// before it says.
+	// before it says, up to a cap of 30 s (or MaxBackoff, if longer), so
+	// that one answer cannot take a node out for a day; a random jitter of
+	// up to a tenth is added, so that clients told the same time do not
+	// come back in the same instant.
 	//
 	// Defaults: 100 ms and 5 s. A blip costs a tenth of a second; a
-	// restarted server is found within five seconds of coming back.
+	// restarted server is found within five seconds of coming back. If only
+	// MaxBackoff is set, and below 100 ms, MinBackoff defaults to it.
 	MinBackoff, MaxBackoff time.Duration
 
 	// Budget is how long one batch is retried, from its first attempt,
@@ -205,8 +224,8 @@ type RetryPolicy struct {
 type Compression int
 
 const (
-	// Zstd compresses at zstd's fastest level: NDJSON logs shrink about
-	// tenfold for less CPU than gzip. It is the default.
+	// Zstd compresses at zstd's fastest level: NDJSON logs compress well,
+	// for less CPU than gzip. It is the default.
 	Zstd Compression = iota
 	// Gzip compresses at gzip's fastest level, for proxies that do not
 	// pass zstd through.
@@ -220,10 +239,19 @@ const (
 type Overflow int
 
 const (
-	// DropNewest drops the record and counts it in [Stats].Dropped.QueueFull.
-	// It is the default: a log call never waits.
-	DropNewest Overflow = iota
-	// Block waits up to BlockTimeout for room, then drops and counts.
+	// Backpressure is the default. While VictoriaLogs takes batches, a log
+	// call that finds the queue full waits for room, so that a burst is
+	// absorbed at the server's pace and stored, not dropped. While every
+	// node is failing, a log call never waits: the record is dropped at
+	// once and counted in [Stats].Dropped.QueueFull. A call waits at most
+	// BlockTimeout (5 s by default); a wait that long means a request
+	// hangs, and later calls drop at once until one succeeds again.
+	Backpressure Overflow = iota
+	// DropNewest drops the record and counts it in [Stats].Dropped.QueueFull:
+	// a log call never waits.
+	DropNewest
+	// Block waits up to BlockTimeout for room whatever the server's state,
+	// then drops and counts.
 	Block
 )
 
@@ -298,30 +326,32 @@ func (o *Options) config() (config, error) {
 
 	var endpoints []string
 	for _, b := range bases {
+		// A URL is shown only redacted: it may carry a password or token.
+		shown := sink.RedactURL(b)
 		u, err := url.Parse(b)
 		if err != nil {
-			bad("URL %q: %v", b, err)
+			bad("URL %w", sink.URLError(b, err))
 			continue
 		}
 		if u.Scheme != "http" && u.Scheme != "https" {
-			bad("URL %q: scheme must be http or https", b)
+			bad("URL %q: scheme must be http or https", shown)
 			continue
 		}
 		if u.Host == "" {
-			bad("URL %q: no host", b)
+			bad("URL %q: no host", shown)
 			continue
 		}
 		if u.RawQuery != "" || u.Fragment != "" {
-			bad("URL %q: must have no query or fragment; use StreamFields, ExtraFields, IgnoreFields", b)
+			bad("URL %q: must have no query or fragment; use StreamFields, ExtraFields, IgnoreFields", shown)
 			continue
 		}
 		if u.User != nil {
 			p, _ := u.User.Password()
 			switch {
 			case o.BearerToken != "":
-				bad("URL %q has user info and BearerToken is set; choose one", b)
+				bad("URL %q has user info and BearerToken is set; choose one", shown)
 			case username != "" && (username != u.User.Username() || password != p):
-				bad("URL %q has user info that differs from Username/Password", b)
+				bad("URL %q has user info that differs from Username/Password", shown)
 			default:
 				username, password = u.User.Username(), p
 			}
@@ -334,7 +364,7 @@ func (o *Options) config() (config, error) {
 		u.RawPath = ""
 		u.RawQuery = query.Encode()
 		if slices.Contains(endpoints, u.String()) {
-			bad("URL %q is listed twice", b)
+			bad("URL %q is listed twice", shown)
 			continue
 		}
 		endpoints = append(endpoints, u.String())
@@ -356,6 +386,20 @@ func (o *Options) config() (config, error) {
 		hdr = append(hdr, [2]string{"Authorization", "Bearer " + o.BearerToken})
 		authSet = true
 	}
+	// Credentials must never show in an error, Stats or the fallback, even
+	// if a server or proxy echoes them in an answer.
+	var secrets []string
+	for _, v := range []string{password, o.BearerToken} {
+		if v != "" {
+			secrets = append(secrets, v)
+		}
+	}
+	for _, kv := range hdr {
+		if kv[0] == "Authorization" {
+			_, cred, _ := strings.Cut(kv[1], " ")
+			secrets = append(secrets, cred) // base64 of user:password is no disguise
+		}
+	}
 	hkeys := make([]string, 0, len(o.Headers))
 	for k := range o.Headers {
 		hkeys = append(hkeys, k)
@@ -376,11 +420,16 @@ func (o *Options) config() (config, error) {
 			bad("Headers: use the AccountID and ProjectID options instead of %q", k)
 		default:
 			hdr = append(hdr, [2]string{k, v})
+			if sensitiveHeader(k) && v != "" {
+				secrets = append(secrets, v)
+			}
 		}
 	}
 
 	maxLine := o.MaxLineBytes
 	switch {
+	case maxLine == 0 && o.QueueBytes > 0:
+		maxLine = max(min(defaultMaxLineBytes, o.QueueBytes), minMaxLineBytes)
 	case maxLine == 0:
 		maxLine = defaultMaxLineBytes
 	case maxLine < minMaxLineBytes:
@@ -400,6 +449,8 @@ func (o *Options) config() (config, error) {
 	}
 	var overflow sink.Overflow
 	switch o.Overflow {
+	case Backpressure:
+		overflow = sink.Backpressure
 	case DropNewest:
 		overflow = sink.DropNewest
 	case Block:
@@ -431,6 +482,7 @@ func (o *Options) config() (config, error) {
 			TLSConfig:    o.TLSConfig,
 			Fallback:     o.Fallback,
 			CloseTimeout: o.CloseTimeout,
+			Secrets:      secrets,
 			Spool:        o.Spool,
 		},
 	}
@@ -444,7 +496,8 @@ func (o *Options) config() (config, error) {
 	if q := o.QueueBytes; q > 0 && maxLine > q {
 		bad("MaxLineBytes %d is larger than QueueBytes %d", maxLine, q)
 	} else if q == 0 && maxLine > sink.DefaultQueueBytes {
-		bad("MaxLineBytes %d is larger than the default QueueBytes %d", maxLine, sink.DefaultQueueBytes)
+		// The default follows what was set: room for the longest line.
+		cfg.sink.QueueBytes = min(maxLine, sink.MaxQueueBytes)
 	}
 	return cfg, errors.Join(errs...)
 }
@@ -464,4 +517,16 @@ func validHeaderName(s string) bool {
 		}
 	}
 	return true
+}
+
+// sensitiveHeader reports whether a header of that name likely carries a
+// credential, whose value must then never be shown.
+func sensitiveHeader(name string) bool {
+	n := strings.ToLower(name)
+	for _, w := range []string{"auth", "token", "key", "secret", "cookie", "session", "password"} {
+		if strings.Contains(n, w) {
+			return true
+		}
+	}
+	return false
 }

@@ -78,3 +78,59 @@ func TestZeroOptions(t *testing.T) {
 		t.Errorf("Close with nothing logged = %v", err)
 	}
 }
+
+// TestOneFieldNeverContradictsADefault: setting one field alone never
+// makes New fail because of a default the user did not choose; the
+// dependent defaults follow it. Each of these failed before.
+func TestOneFieldNeverContradictsADefault(t *testing.T) {
+	for name, opts := range map[string]victoria.Options{
+		"QueueSize 500":            {QueueSize: 500},
+		"QueueBytes 512 KiB":       {QueueBytes: 512 << 10},
+		"QueueBytes 100 KiB":       {QueueBytes: 100 << 10},
+		"QueueBytes 1 KiB":         {QueueBytes: 1 << 10},
+		"Retry.MaxBackoff 50ms":    {Retry: victoria.RetryPolicy{MaxBackoff: 50 * time.Millisecond}},
+		"MaxLineBytes 100 MiB":     {MaxLineBytes: 100 << 20},
+		"BatchSize 250000":         {BatchSize: 250_000},
+		"MaxBatchBytes 128 MiB":    {MaxBatchBytes: 128 << 20},
+		"Retry.MinBackoff 1 min":   {Retry: victoria.RetryPolicy{MinBackoff: time.Minute}},
+		"Overflow Block":           {Overflow: victoria.Block},
+		"BlockTimeout 1 ms":        {BlockTimeout: time.Millisecond},
+		"QueueSize 1, BatchSize 1": {QueueSize: 1, BatchSize: 1},
+	} {
+		opts.URL = closedPortURL(t)
+		opts.Fallback = &lockedBuffer{}
+		h, err := victoria.New(opts)
+		if err != nil {
+			t.Errorf("%s: New = %v", name, err)
+			continue
+		}
+		if err := h.Close(); err != nil {
+			t.Errorf("%s: Close = %v", name, err)
+		}
+	}
+}
+
+// TestNoCredentialInNewErrors: New's errors name a bad URL without its
+// password, token or query values, including where url.Parse's own message
+// would quote them (a password with an unescaped '/' reads as a port).
+func TestNoCredentialInNewErrors(t *testing.T) {
+	const secret = "hunter2-Xq7/zP9w"
+	for _, opts := range []victoria.Options{
+		{URL: "https://logs-writer:" + secret + "@vl.example.com:9428"},
+		{URL: "ftp://logs-writer:" + strings.ReplaceAll(secret, "/", "") + "@vl.example.com"},
+		{URL: "https://logs-writer:" + strings.ReplaceAll(secret, "/", "") + "@vl.example.com/?token=abc"},
+		{URLs: []string{"https://vl.example.com", "https://logs-writer:" + strings.ReplaceAll(secret, "/", "") + "@vl.example.com/"}, BearerToken: "eyJhbGciOiJIUzI1NiJ9.e30.ZRrHA1JJJW8opsbCGfG_HACGpVUMN_a9IV7pAx_Zmeo"},
+		{URL: "https://vl.example.com/?authKey=" + strings.ReplaceAll(secret, "/", "")},
+	} {
+		_, err := victoria.New(opts)
+		if err == nil {
+			t.Errorf("New(%+v) succeeded", opts)
+			continue
+		}
+		for _, part := range []string{"hunter2", "Xq7", "zP9w", "eyJhbGciOiJIUzI1NiJ9"} {
+			if strings.Contains(err.Error(), part) {
+				t.Errorf("New error shows a credential (%q): %v", part, err)
+			}
+		}
+	}
+}

@@ -3,6 +3,7 @@ package victoria_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -277,4 +278,94 @@ func TestQueueFullCounted(t *testing.T) {
 	if uint64(len(recs)) != st.Spilled {
 		t.Errorf("fallback holds %d records, Spilled = %d", len(recs), st.Spilled)
 	}
+}
+
+// TestOutageWithDefaultOptions stops VictoriaLogs for ten seconds while a
+// program logs tens of thousands of records a second, with the default
+// options. While the server is away no log call waits longer than the
+// documented bound (BlockTimeout, 5 s; in practice not at all, since a
+// stopped server fails at once); the records beyond the queue are dropped,
+// counted, and reported to the fallback while the outage lasts; and once
+// the handler is closed every record is accounted for exactly.
+func TestOutageWithDefaultOptions(t *testing.T) {
+	t.Parallel()
+	srv := vltest.Start(t)
+	h, fb := newHandler(t, victoria.Options{URL: srv.URL()})
+	logger := slog.New(h)
+
+	var (
+		next  atomic.Int64
+		worst atomic.Int64 // nanoseconds
+		stop  = make(chan struct{})
+		done  = make(chan struct{})
+	)
+	go func() {
+		defer close(done)
+		for {
+			// About 50,000 records a second, in bursts of 500.
+			round := time.Now()
+			for range 500 {
+				i := next.Add(1) - 1
+				start := time.Now()
+				logger.Info("GET /api/v2/orders/8f14e45f-ceea-467f-a0e6-1bf2c9d5e0b3 served",
+					"trace_id", fmt.Sprintf("4bf92f3577b34da6a3ce929d%08x", i), "status", 200, "id", i)
+				if d := int64(time.Since(start)); d > worst.Load() {
+					worst.Store(d)
+				}
+			}
+			select {
+			case <-stop:
+				return
+			case <-time.After(10*time.Millisecond - time.Since(round)):
+			}
+		}
+	}()
+	time.Sleep(2 * time.Second)
+	srv.Stop()
+	down := time.Now()
+	before := h.Stats()
+	time.Sleep(10 * time.Second)
+	during := h.Stats()
+	srv.Restart(t)
+	up := time.Now()
+	time.Sleep(3 * time.Second)
+	close(stop)
+	<-done
+	if err := h.Close(); err == nil {
+		t.Error("Close = nil after an outage that dropped records")
+	}
+	st := h.Stats()
+
+	const bound = 5 * time.Second // BlockTimeout's default with Backpressure
+	if w := time.Duration(worst.Load()); w > bound+5*time.Second {
+		t.Errorf("the worst log call took %v; the documented bound is %v", w, bound)
+	} else {
+		t.Logf("worst log call: %v (bound %v)", w.Round(time.Microsecond), bound)
+	}
+	if drops := during.Dropped.QueueFull - before.Dropped.QueueFull; drops == 0 {
+		t.Errorf("no record dropped during a 10 s outage at this rate: %+v", during)
+	}
+	if during.DropReports == before.DropReports || during.LastDropAt.Before(down) {
+		t.Errorf("drops not reported while the server was down: before %+v, during %+v", before, during)
+	}
+	reportedDuringOutage := 0
+	for _, m := range parseNDJSON(t, fb.Bytes()) {
+		msg, _ := m["msg"].(string)
+		at, _ := time.Parse(time.RFC3339Nano, fmt.Sprint(m["time"]))
+		if dropReportRE.MatchString(msg) && at.After(down) && at.Before(up) {
+			reportedDuringOutage++
+		}
+	}
+	if reportedDuringOutage == 0 || reportedDuringOutage > 2 {
+		t.Errorf("%d drop reports in the fallback during the 10 s outage; want one or two (one per 10 s)", reportedDuringOutage)
+	}
+	if got := st.Delivered + st.Dropped.Total() + st.Spilled; got != st.Accepted || st.Accepted != uint64(next.Load()) {
+		t.Errorf("accounting: logged %d, accepted %d, delivered %d + dropped %d + spilled %d = %d",
+			next.Load(), st.Accepted, st.Delivered, st.Dropped.Total(), st.Spilled, got)
+	}
+	if st.Delivered <= during.Delivered {
+		t.Errorf("nothing delivered after the server came back: %+v", st)
+	}
+	t.Logf("logged %d: delivered %d, dropped %d, spilled %d, %d drop reports",
+		next.Load(), st.Delivered, st.Dropped.Total(), st.Spilled, st.DropReports)
 }

@@ -45,9 +45,17 @@ type Stats struct {
 	// earlier run left, which are not in Accepted.
 	Spool SpoolStats
 	// LastError is the latest failure (a request error, an error status, a
-	// spill) and LastErrorAt when it happened; nil if there was none.
+	// spill) and LastErrorAt when it happened; nil if there was none. It
+	// never holds a password or token from the options.
 	LastError   error
 	LastErrorAt time.Time
+	// LastDropAt is when a record was last dropped (zero if none was), and
+	// DropReports counts the summary lines about drops written to
+	// Options.Fallback: while records are being dropped, one line at most
+	// every 10 s says how many and why, e.g. "dropped 1234 records in the
+	// last 10 s: queue full"; Close writes the last one.
+	LastDropAt  time.Time
+	DropReports uint64
 }
 
 // Drops counts dropped records by reason.
@@ -60,10 +68,15 @@ type Drops struct {
 	Rejected uint64
 	// TooLarge: the record could not be shortened below MaxLineBytes.
 	TooLarge uint64
+	// Reentrant: after Close, Options.Fallback logged through this handler
+	// while the handler was writing to it. Writing that record to the
+	// fallback too would recurse without end, so it is dropped. (Before
+	// Close such records are queued and sent like any other.)
+	Reentrant uint64
 }
 
 // Total returns the number of dropped records.
-func (d Drops) Total() uint64 { return d.QueueFull + d.Rejected + d.TooLarge }
+func (d Drops) Total() uint64 { return d.QueueFull + d.Rejected + d.TooLarge + d.Reentrant }
 
 func statsFrom(s sink.Stats) Stats {
 	return Stats{
@@ -74,6 +87,7 @@ func statsFrom(s sink.Stats) Stats {
 			QueueFull: s.DroppedQueueFull,
 			Rejected:  s.DroppedRejected,
 			TooLarge:  s.DroppedTooLarge,
+			Reentrant: s.DroppedReentrant,
 		},
 		Spilled:     s.Spilled,
 		Truncated:   s.Truncated,
@@ -85,5 +99,7 @@ func statsFrom(s sink.Stats) Stats {
 		Spool:       s.Spool,
 		LastError:   s.LastError,
 		LastErrorAt: s.LastErrorAt,
+		LastDropAt:  s.LastDropAt,
+		DropReports: s.DropReports,
 	}
 }

@@ -22,8 +22,11 @@ import (
 //     of the context;
 //  3. only time, level, source, the cut message and this field remain.
 //
-// A record that does not fit even then (only possible with a tiny
-// MaxLineBytes and a huge source path) is dropped and counted in
+// Each way is tried with a bounded number of encodings, whatever
+// Options.ReplaceAttr does to the message (append to it, double it,
+// replace it), so a log call always ends. A record that does not fit even
+// then (only possible with a tiny MaxLineBytes and a huge source path, or
+// a ReplaceAttr that makes every message long) is dropped and counted in
 // Stats.Dropped.TooLarge.
 const TruncatedKey = "truncated"
 
@@ -54,9 +57,16 @@ func (h *Handler) handleLong(buf *[]byte, r *slog.Record, ctxAttrs []slog.Attr) 
 	return ErrTooLarge
 }
 
+// fitAttempts bounds the encodings fitMessage tries per stage. A
+// ReplaceAttr may change the message in any way (append to it, double it,
+// replace it), so no argument about lengths can promise that cutting more
+// eventually fits: after this many tries the stage gives up, and after the
+// last stage the record is dropped and counted as too large.
+const fitAttempts = 4
+
 // fitMessage encodes r, with its attributes or without, cutting its message
 // so that the line (newline included) is at most limit bytes. It reports
-// false if even an empty message does not fit.
+// false if it found no such line within fitAttempts encodings.
 func fitMessage(dst []byte, enc *ndjson.Encoder, r *slog.Record, keepAttrs bool, ctxAttrs []slog.Attr, limit int) ([]byte, bool) {
 	record := func(msg string) slog.Record {
 		r2 := slog.NewRecord(r.Time, r.Level, msg, r.PC)
@@ -71,10 +81,10 @@ func fitMessage(dst []byte, enc *ndjson.Encoder, r *slog.Record, keepAttrs bool,
 	empty := record("")
 	dst = enc.AppendRecord(dst[:0], &empty, ctxAttrs)
 	room := limit - len(dst) - len(ellipsis)
-	if room < 0 {
-		return dst, false
-	}
-	for {
+	for range fitAttempts {
+		if room < 0 {
+			return dst, false
+		}
 		msg := cutUTF8(r.Message, room)
 		if len(msg) < len(r.Message) {
 			msg += ellipsis
@@ -84,13 +94,16 @@ func fitMessage(dst []byte, enc *ndjson.Encoder, r *slog.Record, keepAttrs bool,
 		if len(dst) <= limit {
 			return dst, true
 		}
-		// Escaping made the message longer than its bytes: cut the excess
-		// and try again. Each round shrinks room, so this ends.
-		room -= len(dst) - limit
-		if room < 0 {
-			room = 0
+		// Escaping (or ReplaceAttr) made the line longer than the message's
+		// bytes: cut the excess and try again. Once room is exhausted, the
+		// check above ends the stage.
+		if room == 0 {
+			room = -1
+		} else {
+			room = max(room-(len(dst)-limit), 0)
 		}
 	}
+	return dst, false
 }
 
 // cutUTF8 returns the longest prefix of s of at most n bytes that does not

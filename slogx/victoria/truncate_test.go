@@ -186,3 +186,74 @@ func TestTooLargeEvenTruncated(t *testing.T) {
 		t.Errorf("a broken line reached the fallback: %q", fb.Bytes())
 	}
 }
+
+// TestTruncationEndsWhateverReplaceAttrDoes: a ReplaceAttr that changes the
+// message (a suffix on every non-empty message, or a message that grows
+// with what it is given) cannot make a log call spin: truncation tries a
+// bounded number of encodings per stage, then drops the record as too large
+// and counts it. Before, the first case looped for ever in fitMessage.
+func TestTruncationEndsWhateverReplaceAttrDoes(t *testing.T) {
+	suffix := " [req=7f3a9c2e-51b4-4d8e-9a61-0c2f5e8b7d13 build=2026.11.3-rc1+g4e1f0a9]"
+	for _, tt := range []struct {
+		name    string
+		replace func(groups []string, a slog.Attr) slog.Attr
+		fits    bool // a truncated record gets through, or none can
+	}{
+		{"suffix on non-empty messages", func(_ []string, a slog.Attr) slog.Attr {
+			if a.Key == slog.MessageKey && a.Value.String() != "" {
+				a.Value = slog.StringValue(a.Value.String() + suffix)
+			}
+			return a
+		}, true},
+		{"message doubled", func(_ []string, a slog.Attr) slog.Attr {
+			if a.Key == slog.MessageKey {
+				a.Value = slog.StringValue(strings.Repeat(a.Value.String(), 2))
+			}
+			return a
+		}, true},
+		{"message replaced by a huge one", func(_ []string, a slog.Attr) slog.Attr {
+			if a.Key == slog.MessageKey && a.Value.String() != "" {
+				a.Value = slog.StringValue(strings.Repeat("stack frame 0x7ffd5e8c3a10 ", 200))
+			}
+			return a
+		}, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			fb := &lockedBuffer{}
+			h, err := victoria.New(victoria.Options{URL: closedPortURL(t), MaxLineBytes: 1024, Fallback: fb, ReplaceAttr: tt.replace, CloseTimeout: time.Millisecond})
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Attributes that nearly fill the line, leaving less room than
+			// the suffix needs.
+			r := slog.NewRecord(time.Date(2026, 11, 21, 9, 30, 15, 0, time.UTC), slog.LevelError, strings.Repeat("upstream returned 502 Bad Gateway; retrying ", 40), 0)
+			r.AddAttrs(slog.String("body", strings.Repeat(`{"order_id":"ord_8f14e45fceea","sku":"SKU-20931"}`, 18)))
+			done := make(chan error, 1)
+			go func() { done <- h.Handle(context.Background(), r) }()
+			select {
+			case err = <-done:
+			case <-time.After(30 * time.Second):
+				t.Fatal("Handle did not return: truncation spins")
+			}
+			h.Close()
+			st := h.Stats()
+			checkAccounting(t, st)
+			if tt.fits {
+				if err != nil || st.Truncated != 1 {
+					t.Errorf("Handle = %v, stats %+v; want the record truncated", err, st)
+				}
+				lines := bytes.SplitAfter(fb.Bytes(), []byte("\n"))
+				for _, line := range lines {
+					if bytes.Contains(line, []byte(`"truncated":`)) && len(line) > 1024 {
+						t.Errorf("a %d-byte line for a 1024-byte limit", len(line))
+					}
+				}
+				if !bytes.Contains(fb.Bytes(), []byte(`"truncated":`)) {
+					t.Errorf("the truncated record is not in the fallback: %s", fb.Bytes())
+				}
+			} else if err != victoria.ErrTooLarge || st.Dropped.TooLarge != 1 {
+				t.Errorf("Handle = %v, stats %+v; want the record dropped as too large", err, st)
+			}
+		})
+	}
+}
