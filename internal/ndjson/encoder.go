@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"go.slogx.dev/internal/ctxattrs"
 )
@@ -215,7 +216,32 @@ func (s *state) appendBuiltinLevel(l slog.Level) {
 		s.buf = f(s.buf, l)
 		return
 	}
-	s.appendString(l.String())
+	s.buf = append(s.buf, '"')
+	s.buf = AppendLevelName(s.buf, l)
+	s.buf = append(s.buf, '"')
+}
+
+// AppendLevelName appends l.String() ("INFO", "WARN+2", "DEBUG-1") without
+// the allocation Level.String makes for levels between the named ones.
+// The name never needs JSON escaping.
+func AppendLevelName(dst []byte, l slog.Level) []byte {
+	base, d := "ERROR", l-slog.LevelError
+	switch {
+	case l < slog.LevelInfo:
+		base, d = "DEBUG", l-slog.LevelDebug
+	case l < slog.LevelWarn:
+		base, d = "INFO", l-slog.LevelInfo
+	case l < slog.LevelError:
+		base, d = "WARN", l-slog.LevelWarn
+	}
+	dst = append(dst, base...)
+	if d == 0 {
+		return dst
+	}
+	if d > 0 {
+		dst = append(dst, '+')
+	}
+	return appendInt(dst, int64(d))
 }
 
 func (s *state) appendNonBuiltIns(r *slog.Record) {
@@ -486,7 +512,9 @@ func (s *state) appendAny(a any) {
 	switch x := a.(type) {
 	case slog.Level:
 		// Level.MarshalJSON quotes Level.String, which needs no escaping.
-		s.appendString(x.String())
+		s.buf = append(s.buf, '"')
+		s.buf = AppendLevelName(s.buf, x)
+		s.buf = append(s.buf, '"')
 		return
 	case error:
 		if !isMarshaler(x) {
@@ -509,4 +537,36 @@ func (s *state) appendTime(t time.Time) {
 		s.buf = t.AppendFormat(s.buf, time.RFC3339Nano)
 	}
 	s.buf = append(s.buf, '"')
+}
+
+var plainEncoder = New(Options{})
+
+// AppendValue appends the JSON encoding of one value, by the rules the
+// encoder applies to attribute values (those of slog.JSONHandler): v is
+// resolved first, a group is an object of its attributes (empty groups
+// inside it elided), and a value whose marshalling fails or panics is
+// written as slog writes it. Non-JSON wire formats use it for values of
+// kind Any.
+func AppendValue(dst []byte, v slog.Value) []byte {
+	s := state{e: plainEncoder, buf: dst}
+	v = v.Resolve()
+	if k := v.Kind(); k != slog.KindGroup {
+		s.appendValue(v, k)
+		return s.buf
+	}
+	s.buf = append(s.buf, '{')
+	s.appendAttrs(v.Group())
+	return append(s.buf, '}')
+}
+
+// CutUTF8 returns the longest prefix of s of at most n bytes that does not
+// split a rune, for cutting text to a limit without making it invalid.
+func CutUTF8(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:max(n, 0)]
 }

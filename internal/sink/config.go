@@ -131,6 +131,10 @@ type Config struct {
 	// compression.
 	ContentType string
 
+	// Format frames batches and judges answers. Nil means NDJSON: records
+	// are concatenated, and the status alone says what became of a batch.
+	Format Format
+
 	// Prepare, if set, finishes each request: it is called with the method,
 	// URI, body, Content-Type and Content-Encoding already set, and may add
 	// headers (tenant, auth) or override anything. endpoint is the element
@@ -276,6 +280,9 @@ func (c Config) withDefaults() (Config, error) {
 	defD(&c.CloseTimeout, DefaultCloseTimeout)
 	defD(&c.IdleConnTimeout, DefaultIdleConnTimeout)
 	defD(&c.DropReportInterval, DefaultDropReportInterval)
+	if c.Format == nil {
+		c.Format = defaultFormat()
+	}
 	if c.ContentType == "" {
 		c.ContentType = DefaultContentType
 	}

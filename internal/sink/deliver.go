@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/valyala/fasthttp"
+
+	"go.slogx.dev/internal/wire"
 )
 
 // endpoint is one URL and its health, as the sender sees it.
@@ -87,39 +89,73 @@ func parseRetryAfter(v []byte, now time.Time) time.Duration {
 	return 0
 }
 
-// retryable reports whether a status means "try again later" rather than
-// "this batch is wrong".
-func retryable(status int) bool {
-	return status == fasthttp.StatusRequestTimeout || status == fasthttp.StatusTooManyRequests || status >= 500
+// part is a run of the batch's record numbers, snd.order[lo:hi], sent as
+// one request.
+type part struct {
+	lo, hi int
+	again  bool // its records were sent before: its first request is a retry
 }
 
-// deliver sends the batch of n records in snd.raw until an endpoint accepts
-// or rejects it, the retry budget runs out, or the close deadline passes;
-// in the last two cases the batch is spilled to the fallback.
+// deliver sends the batch of n records built last: as one request or, when
+// an answer says so, as several (the halves of a batch refused as too
+// large, the items of a partial success to send again). Every record ends
+// delivered, rejected, or spilled to the fallback when the retry budget or
+// the close deadline runs out.
 func (snd *sender) deliver(n int) {
+	snd.allRecords(n)
+	snd.parts = append(snd.parts[:0], part{lo: 0, hi: n})
+	budgetEnd := time.Now().Add(snd.s.cfg.Retry.Budget)
+	for len(snd.parts) > 0 {
+		p := snd.parts[len(snd.parts)-1]
+		snd.parts = snd.parts[:len(snd.parts)-1]
+		snd.deliverPart(p, budgetEnd)
+	}
+}
+
+// deliverPart sends one part until an endpoint answers it for good, or the
+// retry budget or the close deadline runs out.
+func (snd *sender) deliverPart(p part, budgetEnd time.Time) {
 	s := snd.s
+	idx := snd.order[p.lo:p.hi]
+	n := len(idx)
+	if snd.refused != nil {
+		snd.reject(idx, 0, snd.refused, "")
+		return
+	}
+	closed := "close timeout " + s.cfg.CloseTimeout.String() + " passed"
+	exhausted := "retry budget " + s.cfg.Retry.Budget.String() + " exhausted"
+	if p.again && time.Now().After(budgetEnd) {
+		// Items a server keeps asking for again share the batch's budget.
+		snd.spill(idx, exhausted)
+		return
+	}
+	views := snd.views[:0]
+	for _, i := range idx {
+		views = append(views, snd.record(i))
+	}
+	snd.raw = s.cfg.Format.AppendBody(snd.raw[:0], views)
+	clear(views)
+	snd.views = views[:0]
 	body, encoding := snd.comp.compress(snd.raw)
-	start := time.Now()
-	budgetEnd := start.Add(s.cfg.Retry.Budget)
 	for attempt := 0; ; {
 		snd.checkClosing()
 		now := time.Now()
 		if snd.closing && !now.Before(s.deadline) {
-			snd.spill(n, "close timeout "+s.cfg.CloseTimeout.String()+" passed")
+			snd.spill(idx, closed)
 			return
 		}
 		e := snd.pick(now)
 		if e == nil {
-			if snd.park(n) {
+			if snd.park(idx) {
 				return
 			}
 			up := snd.earliestUp()
 			switch {
 			case up.After(budgetEnd):
-				snd.spill(n, "retry budget "+s.cfg.Retry.Budget.String()+" exhausted")
+				snd.spill(idx, exhausted)
 				return
 			case snd.closing && up.After(s.deadline):
-				snd.spill(n, "close timeout "+s.cfg.CloseTimeout.String()+" passed")
+				snd.spill(idx, closed)
 				return
 			}
 			snd.reportDrops(now, false)
@@ -127,7 +163,7 @@ func (snd *sender) deliver(n int) {
 			snd.sleep(min(up.Sub(now), time.Second))
 			continue
 		}
-		if attempt > 0 {
+		if attempt > 0 || p.again {
 			s.retried.Add(1)
 		}
 		attempt++
@@ -135,18 +171,21 @@ func (snd *sender) deliver(n int) {
 		if snd.closing && s.deadline.Before(reqDeadline) {
 			reqDeadline = s.deadline
 		}
-		status, retryAfter, err := snd.post(e, body, encoding, reqDeadline)
-		switch {
-		case err == nil && status/100 == 2:
-			e.fails = 0
-			snd.lastReqErr = nil
-			snd.noteSuccess()
-			s.batches.Add(1)
-			s.bytes.Add(uint64(len(snd.raw)))
-			s.wireBytes.Add(uint64(len(body)))
-			s.delivered.Add(uint64(n))
+		status, retryAfter, answer, err := snd.post(e, body, encoding, reqDeadline)
+		v := &snd.verdict
+		if err == nil {
+			s.cfg.Format.Judge(status, answer, n, v)
+			if status/100 != 2 {
+				err = &statusError{url: e.target.display, status: status, body: s.cfg.scrub(v.Message)}
+			}
+		} else {
+			v.Action = wire.Retry // no answer: a network error or a timeout
+		}
+		switch v.Action {
+		case wire.Delivered:
+			snd.delivered(e, p, n, len(body))
 			return
-		case status == 0 || retryable(status): // status 0: no answer (network error, timeout)
+		case wire.Retry:
 			e.fails++
 			wait := backoff(s.cfg.Retry, e.fails)
 			if retryAfter > 0 {
@@ -157,17 +196,109 @@ func (snd *sender) deliver(n int) {
 			s.setLastError(err)
 			snd.noteFailure()
 			if time.Now().After(budgetEnd) {
-				snd.spill(n, "retry budget "+s.cfg.Retry.Budget.String()+" exhausted")
+				snd.spill(idx, exhausted)
 				return
 			}
+		case wire.Split:
+			// Too large for the server: each half on its own, the first
+			// half first (the stack pops the last part pushed).
+			mid := p.lo + n/2
+			snd.parts = append(snd.parts, part{lo: mid, hi: p.hi, again: true}, part{lo: p.lo, hi: mid, again: true})
+			return
 		default:
-			snd.noteSuccess() // the endpoint answers: it is not failing
-			snd.lastReqErr = err
-			s.setLastError(err)
-			s.dropRejected.Add(uint64(n))
-			snd.copyToFallback(fmt.Sprintf("%d records rejected by %s; they follow", n, e.target.display), err)
+			snd.noteSuccess() // the endpoint answered: it is not failing
+			snd.reject(idx, status, err, e.target.display)
 			return
 		}
+	}
+}
+
+// delivered accounts for a 2xx answer to part p of n records: stored,
+// refused for good (copied to the fallback), or to be sent again.
+func (snd *sender) delivered(e *endpoint, p part, n, wireBytes int) {
+	s := snd.s
+	v := &snd.verdict
+	idx := snd.order[p.lo:p.hi]
+	e.fails = 0
+	snd.lastReqErr = nil
+	snd.noteSuccess()
+	s.batches.Add(1)
+	s.bytes.Add(uint64(len(snd.raw)))
+	s.wireBytes.Add(uint64(wireBytes))
+	resend := 0
+	for _, j := range v.Resend {
+		if j >= 0 && j < n {
+			resend++
+		}
+	}
+	refused := min(v.Refused, n-resend)
+	s.delivered.Add(uint64(n - refused - resend))
+	if refused > 0 {
+		err := fmt.Errorf("POST %s: %d of %d records refused: %s", e.target.display, refused, n, s.cfg.scrub(v.Message))
+		s.setLastError(err)
+		s.dropRejected.Add(uint64(refused))
+		if len(v.RefusedItems) == 0 {
+			// The protocol gives a count, not the items (OTLP).
+			s.writeFallback(summaryLine(s.cfg.Name+": "+err.Error(), nil), nil)
+		} else {
+			which := snd.which[:0]
+			for _, j := range v.RefusedItems {
+				if j >= 0 && j < n {
+					which = append(which, idx[j])
+				}
+			}
+			snd.copyToFallback(fmt.Sprintf("%d records refused by %s; they follow", len(which), e.target.display), err, which)
+			snd.which = which[:0]
+		}
+	}
+	if resend == 0 {
+		return
+	}
+	// The records to send again move to the front of the part, in order
+	// (Resend is ascending, so each is read before it can be overwritten),
+	// and go next, after a backoff: items fail like this when the server
+	// is overloaded.
+	k := 0
+	for _, j := range v.Resend {
+		if j >= 0 && j < n {
+			idx[k] = idx[j]
+			k++
+		}
+	}
+	e.fails++
+	e.downUntil = time.Now().Add(backoff(s.cfg.Retry, e.fails))
+	snd.parts = append(snd.parts, part{lo: p.lo, hi: p.lo + k, again: true})
+}
+
+// reject drops the records numbered in idx for good: the server refused
+// them with status (0: not sent, the credentials were refused before). The
+// records are copied to the fallback; the status and the server's message
+// are reported in full the first time a status is seen, and briefly after,
+// so that a refused key is reported once, not once per batch. After a 401
+// or a 403 nothing more is sent: the key will not become valid by itself,
+// and every later batch would be refused the same way.
+func (snd *sender) reject(idx []int, status int, err error, where string) {
+	s := snd.s
+	n := len(idx)
+	s.dropRejected.Add(uint64(n))
+	switch {
+	case status == 0:
+		snd.copyToFallback(fmt.Sprintf("%d records not sent: the server refused the credentials (reported above); they follow", n), nil, idx)
+		return
+	case snd.reported[status]:
+		snd.copyToFallback(fmt.Sprintf("%d records rejected by %s with the same status as before; they follow", n, where), nil, idx)
+	default:
+		snd.reported[status] = true
+		snd.lastReqErr = err
+		s.setLastError(err)
+		msg := fmt.Sprintf("%d records rejected by %s; they follow", n, where)
+		if status == fasthttp.StatusUnauthorized || status == fasthttp.StatusForbidden {
+			msg = fmt.Sprintf("%d records rejected by %s, which refused the credentials: nothing more is sent; these and every later record go to the fallback", n, where)
+		}
+		snd.copyToFallback(msg, err, idx)
+	}
+	if status == fasthttp.StatusUnauthorized || status == fasthttp.StatusForbidden {
+		snd.refused = err
 	}
 }
 
@@ -210,9 +341,9 @@ func (e *statusError) Error() string {
 	return fmt.Sprintf("POST %s: status %d: %s", e.url, e.status, e.body)
 }
 
-// post sends one request to e and returns the status and Retry-After, or
-// the network error. A non-2xx status is also returned as a *statusError.
-func (snd *sender) post(e *endpoint, body []byte, encoding string, deadline time.Time) (int, time.Duration, error) {
+// post sends one request to e and returns the status, Retry-After and the
+// answer's body (valid until the next post), or the network error.
+func (snd *sender) post(e *endpoint, body []byte, encoding string, deadline time.Time) (int, time.Duration, []byte, error) {
 	s := snd.s
 	req, resp := &snd.req, &snd.resp
 	req.Reset()
@@ -230,23 +361,12 @@ func (snd *sender) post(e *endpoint, body []byte, encoding string, deadline time
 		s.cfg.Prepare(req, e.url)
 	}
 	if err := snd.roundTrip(e, req, resp, deadline); err != nil {
-		return 0, 0, requestError(&e.target, err)
+		return 0, 0, nil, requestError(&e.target, err)
 	}
 	status := resp.StatusCode()
-	if status/100 == 2 {
-		return status, 0, nil
+	var retryAfter time.Duration
+	if status/100 != 2 {
+		retryAfter = parseRetryAfter(resp.Header.Peek(fasthttp.HeaderRetryAfter), time.Now())
 	}
-	msg := resp.Body()
-	if len(msg) > 512 {
-		msg = msg[:512]
-	}
-	return status, parseRetryAfter(resp.Header.Peek(fasthttp.HeaderRetryAfter), time.Now()),
-		&statusError{url: e.target.display, status: status, body: s.cfg.scrub(string(trimSpace(msg)))}
-}
-
-func trimSpace(b []byte) []byte {
-	for len(b) > 0 && (b[len(b)-1] == '\n' || b[len(b)-1] == ' ' || b[len(b)-1] == '\r') {
-		b = b[:len(b)-1]
-	}
-	return b
+	return status, retryAfter, resp.Body(), nil
 }

@@ -1,5 +1,5 @@
 // Package sink is the batching sender shared by the slogx sinks that ship
-// records off the host: slogx/victoria today, slogx/remote next. It knows
+// records off the host: slogx/victoria and slogx/remote. It knows
 // nothing about slog or about any backend: a face encodes each record once,
 // on the logging goroutine, hands the bytes to [Sink.Enqueue], and supplies
 // the endpoints and a hook that finishes each HTTP request.
@@ -8,7 +8,7 @@
 //
 //	Enqueue (any goroutine)            sender (one goroutine)
 //	copy into a pooled buffer  ──►  ring ──►  batch (count, bytes, interval)
-//	reserve room (one atomic add)             compress (zstd, gzip, none)
+//	reserve room (one atomic add)             frame (Format), compress
 //	never blocks on the network               POST over its own connections
 //	                                          retry, rotate endpoints, spill
 //
@@ -34,15 +34,40 @@
 // Close. Requests are sequential: one batch is in flight at a time, which
 // keeps one keep-alive connection per endpoint and the order of batches.
 //
+// # Framing and judging
+//
+// A [Format] (Config.Format; NDJSON when nil) is the seam a wire format
+// fills: it decides how many queued records make one request body
+// (MaxBatchBytes counts its framing, and the format's provider limits on
+// records and bytes per request apply), frames them (lines, a JSON array,
+// a Loki push object, Elasticsearch bulk actions, an OTLP message), judges
+// the answer, and renders a record as a line for the fallback writer. The
+// sender keeps a batch's records apart until it is resolved, so that an
+// answer can resolve them part by part.
+//
 // # Delivery
 //
-// A batch is delivered when an endpoint answers 2xx. Network errors
-// (refused, reset, timeout), 408, 429 and 5xx are retried; other statuses
-// mean the server rejected the batch, which is then dropped and counted
-// (and copied to the fallback writer, so its records are not lost from
-// sight). An endpoint that fails is skipped until its backoff (exponential,
-// with jitter) or its Retry-After (capped at MaxRetryAfter, plus jitter) has
-// passed; meanwhile other endpoints take the batches. A batch that cannot be delivered within the retry budget is
+// The Format's verdict on an answer decides:
+//
+//   - delivered (2xx): the records are counted delivered, except those the
+//     answer names, per item, as refused for good (dropped as rejected and
+//     copied to the fallback) or as worth sending again (429 and 5xx items
+//     of an Elasticsearch bulk answer), which are sent again on their own,
+//     after a backoff, and nothing else is;
+//   - retry (network errors, 408, 429, 5xx): the request is sent again. An
+//     endpoint that fails is skipped until its backoff (exponential, with
+//     jitter) or its Retry-After (capped) has passed; meanwhile other
+//     endpoints take the batches;
+//   - split (413): each half of the batch is sent on its own, halving again
+//     as needed; a single record still too large is rejected;
+//   - rejected (any other status): the records are dropped and counted, and
+//     copied to the fallback writer, so they are not lost from sight. A
+//     status is reported in full (with the server's message) the first
+//     time, briefly after. After a 401 or 403 nothing more is sent: every
+//     later batch is rejected at once, since a refused credential does not
+//     heal itself.
+//
+// A part of a batch that cannot be delivered within the retry budget is
 // written to the fallback writer.
 //
 // Delivery is at least once: a batch whose request reached the server but

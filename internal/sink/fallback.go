@@ -9,19 +9,21 @@ import (
 	"go.slogx.dev/internal/ndjson"
 )
 
-// spill writes the batch in snd.raw (n records) to the fallback, preceded
-// by a summary line, and counts it as spilled.
-func (snd *sender) spill(n int, reason string) {
-	if snd.park(n) {
+// spill writes the records of the batch numbered in idx to the fallback,
+// preceded by a summary line, and counts them as spilled; with a spool, it
+// parks them there instead.
+func (snd *sender) spill(idx []int, reason string) {
+	if snd.park(idx) {
 		return
 	}
-	snd.spillNow(n, reason)
+	snd.spillNow(idx, reason)
 }
 
 // spillNow is spill without the spool.
-func (snd *sender) spillNow(n int, reason string) {
+func (snd *sender) spillNow(idx []int, reason string) {
 	s := snd.s
-	snd.copyToFallback(fmt.Sprintf("%d records could not be delivered (%s); they follow", n, reason), snd.lastReqErr)
+	n := len(idx)
+	snd.copyToFallback(fmt.Sprintf("%d records could not be delivered (%s); they follow", n, reason), snd.lastReqErr, idx)
 	err := fmt.Errorf("%s: %d records written to the fallback (%s)", s.cfg.Name, n, reason)
 	if snd.lastReqErr != nil {
 		err = fmt.Errorf("%w; last request error: %w", err, snd.lastReqErr)
@@ -30,13 +32,30 @@ func (snd *sender) spillNow(n int, reason string) {
 	s.spilled.Add(uint64(n))
 }
 
-// copyToFallback writes a summary line and the records in snd.raw to the
-// fallback. The summary is itself an NDJSON line, so the fallback stays
-// machine-readable.
-func (snd *sender) copyToFallback(summary string, cause error) {
+// copyToFallback writes a summary line and the records of the batch
+// numbered in idx, each as the Format renders it, to the fallback. The
+// summary is itself an NDJSON line, so the fallback stays machine-readable.
+func (snd *sender) copyToFallback(summary string, cause error, idx []int) {
 	s := snd.s
 	line := summaryLine(s.cfg.Name+": "+summary, cause)
-	s.writeFallback(line, snd.raw)
+	fb := snd.fb[:0]
+	for _, i := range idx {
+		fb = s.cfg.Format.AppendFallback(fb, snd.record(i))
+	}
+	s.writeFallback(line, fb)
+	if cap(fb) > 4<<20 {
+		fb = nil // one huge batch must not pin its memory
+	}
+	snd.fb = fb[:0]
+}
+
+// allRecords returns the numbers of the first n records of the batch.
+func (snd *sender) allRecords(n int) []int {
+	snd.order = snd.order[:0]
+	for i := range n {
+		snd.order = append(snd.order, i)
+	}
+	return snd.order
 }
 
 // reportDrops writes a summary line to the fallback when records were
@@ -49,7 +68,7 @@ func (snd *sender) reportDrops(now time.Time, final bool) {
 		return
 	}
 	full, large, re := s.dropFull.Load(), s.dropTooLarge.Load(), s.dropReentrant.Load()
-	dFull, dLarge, dRe := full-snd.reported[0], large-snd.reported[1], re-snd.reported[2]
+	dFull, dLarge, dRe := full-snd.dropsSeen[0], large-snd.dropsSeen[1], re-snd.dropsSeen[2]
 	total := dFull + dLarge + dRe
 	if total == 0 {
 		return
@@ -74,7 +93,7 @@ func (snd *sender) reportDrops(now time.Time, final bool) {
 	msg := fmt.Sprintf("%s: dropped %d records in the last %s: %s", s.cfg.Name, total,
 		roundForHumans(now.Sub(since)), strings.Join(reasons, ", "))
 	s.writeFallback(summaryLine(msg, nil), nil)
-	snd.reported = [3]uint64{full, large, re}
+	snd.dropsSeen = [3]uint64{full, large, re}
 	snd.reportedAt = now
 	s.dropReports.Add(1)
 }

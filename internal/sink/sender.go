@@ -8,6 +8,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"go.slogx.dev/internal/spool"
+	"go.slogx.dev/internal/wire"
 )
 
 // sender is the state of the one goroutine that batches and sends. Nothing
@@ -15,7 +16,17 @@ import (
 type sender struct {
 	s          *Sink
 	pending    []*[]byte // drained from the ring, not yet in a batch
-	raw        []byte    // the batch body before compression
+	views      [][]byte  // scratch: records as the Format sees them
+	recs       []byte    // the records of the batch being delivered, back to back
+	ends       []int     // where each of them ends in recs
+	order      []int     // record numbers, rearranged as parts of the batch are resent
+	parts      []part    // parts of the batch still to send (a stack)
+	raw        []byte    // a request body before compression
+	fb         []byte    // scratch: records rendered for the fallback
+	which      []int     // scratch: record numbers refused within a delivered part
+	verdict    wire.Verdict
+	refused    error        // a 401 or 403: nothing more is sent
+	reported   map[int]bool // statuses whose rejection was reported in full
 	comp       *compressor
 	endpoints  []*endpoint
 	next       int // endpoint to try first for the next batch (round robin)
@@ -30,13 +41,12 @@ type sender struct {
 
 	started    time.Time
 	reportedAt time.Time // when drops were last reported; zero if never
-	reported   [3]uint64 // drops counted then: queue full, too large, reentrant
+	dropsSeen  [3]uint64 // drops counted then: queue full, too large, reentrant
 
 	// The spool's side (spool.go).
-	ends        []int    // end of each record in raw
-	recs        [][]byte // the records in raw, for the spool
 	spBatch     spool.Batch
-	replaying   bool        // the batch in raw came from the spool
+	parkRecs    [][]byte // scratch: records on their way to the spool
+	replay      replayState
 	replayTimer *time.Timer // wakes the sender when the spool's backlog may be tried
 }
 
@@ -46,12 +56,13 @@ func newSender(s *Sink) (*sender, error) {
 		return nil, err
 	}
 	snd := &sender{
-		s:       s,
-		pending: make([]*[]byte, 0, s.cfg.BatchSize),
-		comp:    comp,
-		timer:   time.NewTimer(time.Hour),
-		poll:    time.NewTimer(time.Hour),
-		started: time.Now(),
+		s:        s,
+		pending:  make([]*[]byte, 0, s.cfg.BatchSize),
+		comp:     comp,
+		timer:    time.NewTimer(time.Hour),
+		poll:     time.NewTimer(time.Hour),
+		started:  time.Now(),
+		reported: map[int]bool{},
 	}
 	snd.timer.Stop()
 	snd.poll.Stop()
@@ -172,15 +183,20 @@ func (snd *sender) sendOne(force bool) bool {
 	if len(snd.pending) == 0 {
 		return false
 	}
-	// How many pending records fit in one batch: at least one, whatever its
-	// size.
-	k, size := 0, 0
+	// How many pending records make one batch, framing included, within
+	// the format's limits: at least one, whatever its size.
+	views := snd.views[:0]
 	for _, b := range snd.pending {
-		if k > 0 && size+len(*b) > s.cfg.MaxBatchBytes {
-			break
-		}
+		views = append(views, *b)
+	}
+	// At least one record leaves the queue, whatever the Format says, so
+	// the sender cannot stall on a record no batch would take.
+	k := min(max(s.cfg.Format.Take(views, s.cfg.MaxBatchBytes, s.cfg.BatchSize), 1), len(views))
+	clear(views)
+	snd.views = views[:0]
+	size := 0
+	for _, b := range snd.pending[:k] {
 		size += len(*b)
-		k++
 	}
 	full := k == s.cfg.BatchSize || k < len(snd.pending) || size >= s.cfg.MaxBatchBytes
 	if !force && !full {
@@ -193,16 +209,15 @@ func (snd *sender) sendOne(force bool) bool {
 	return true
 }
 
-// build copies the first k pending records into snd.raw and gives their
-// buffers and their room in the queue back.
+// build copies the first k pending records into snd.recs (their ends in
+// snd.ends) and gives their buffers and their room in the queue back.
 func (snd *sender) build(k int) {
 	s := snd.s
-	raw := snd.raw[:0]
-	snd.ends = snd.ends[:0]
+	recs, ends := snd.recs[:0], snd.ends[:0]
 	var release uint64
 	for i, b := range snd.pending[:k] {
-		raw = append(raw, *b...)
-		snd.ends = append(snd.ends, len(raw))
+		recs = append(recs, *b...)
+		ends = append(ends, len(recs))
 		release += resDelta(cap(*b))
 		putRec(b)
 		snd.pending[i] = nil
@@ -210,7 +225,7 @@ func (snd *sender) build(k int) {
 	n := copy(snd.pending, snd.pending[k:])
 	clear(snd.pending[n:])
 	snd.pending = snd.pending[:n]
-	snd.raw = raw
+	snd.recs, snd.ends = recs, ends
 	snd.taken += uint64(k)
 	s.taken.Store(snd.taken) // before the word is lowered: see Stats
 	s.res.sub(release)
@@ -218,6 +233,15 @@ func (snd *sender) build(k int) {
 		s.stalled.Store(false)
 	}
 	s.room.broadcast() // room for waiting producers
+}
+
+// record returns the i-th record of the batch built last.
+func (snd *sender) record(i int) []byte {
+	start := 0
+	if i > 0 {
+		start = snd.ends[i-1]
+	}
+	return snd.recs[start:snd.ends[i]]
 }
 
 // noteFailure records a failed request: once every endpoint has failed
@@ -292,6 +316,6 @@ func (snd *sender) spillRest() {
 		}
 		n := len(snd.pending)
 		snd.build(n)
-		snd.spill(n, "close timeout "+s.cfg.CloseTimeout.String()+" passed")
+		snd.spill(snd.allRecords(n), "close timeout "+s.cfg.CloseTimeout.String()+" passed")
 	}
 }

@@ -95,28 +95,41 @@ func (s *Sink) spoolOne(b *[]byte) bool {
 	return true
 }
 
-// park takes a batch of n records (in snd.raw, ends in snd.ends) that
-// cannot be delivered now. A replayed batch stays where it is, on disk. A
-// batch from the queue is appended to the spool; if the disk takes only
-// part of it, the rest is spilled. It reports false, having done nothing,
-// if there is no spool or it took nothing.
-func (snd *sender) park(n int) bool {
+// replayState is about the batch being delivered, if it came from the
+// spool.
+type replayState struct {
+	on                  bool // the batch being delivered was read from the spool
+	n                   int
+	delivered, rejected uint64 // the counters before it
+	rewind              bool   // nothing of it was resolved: it goes back whole
+}
+
+// park takes records of the batch being delivered (numbered in idx) that
+// cannot be delivered now. With a spool they go there: a batch read from
+// the spool that is still whole goes back where it was (Rewind, keeping
+// its place); anything else is appended. If the disk takes only part, the
+// rest is spilled. It reports false, having done nothing, if there is no
+// spool or it took nothing.
+func (snd *sender) park(idx []int) bool {
 	s := snd.s
-	if snd.replaying {
-		return true
-	}
-	if s.sp == nil || len(snd.ends) != n {
+	if s.sp == nil {
 		return false
 	}
-	snd.recs = snd.recs[:0]
-	start := 0
-	for _, end := range snd.ends {
-		snd.recs = append(snd.recs, snd.raw[start:end])
-		start = end
+	r := &snd.replay
+	if r.on && len(idx) == r.n && s.delivered.Load() == r.delivered && s.dropRejected.Load() == r.rejected {
+		r.rewind = true
+		return true
 	}
-	k, err := s.sp.AppendBatch(snd.recs)
-	clear(snd.recs)
-	s.spooledMoved.Add(uint64(k))
+	recs := snd.parkRecs[:0]
+	for _, i := range idx {
+		recs = append(recs, snd.record(i))
+	}
+	k, err := s.sp.AppendBatch(recs)
+	clear(recs)
+	snd.parkRecs = recs[:0]
+	if !r.on {
+		s.spooledMoved.Add(uint64(k))
+	}
 	if err == nil {
 		return true
 	}
@@ -126,25 +139,16 @@ func (snd *sender) park(n int) bool {
 	}
 	// The disk failed part way: the records it took are safe, the rest go
 	// to the fallback now rather than wait.
-	cut := snd.ends[k-1]
-	snd.raw = snd.raw[:copy(snd.raw, snd.raw[cut:])]
-	for i := range snd.ends[k:] {
-		snd.ends[i] = snd.ends[k+i] - cut
-	}
-	snd.ends = snd.ends[:n-k]
-	snd.spillNow(n-k, "the spool failed: "+err.Error())
+	snd.spillNow(idx[k:], "the spool failed: "+err.Error())
 	return true
 }
 
 // replayOne sends the next batch from the spool, if there is one and an
-// endpoint is up. It reports whether a batch was resolved (delivered, or
-// rejected for good).
+// endpoint is up. It reports whether the batch was resolved: delivered,
+// rejected for good, or (the parts that failed again) appended anew.
 func (snd *sender) replayOne() bool {
 	s := snd.s
-	if s.sp == nil || snd.closing {
-		return false
-	}
-	if !snd.anyUp(time.Now()) {
+	if s.sp == nil || snd.closing || !snd.anyUp(time.Now()) {
 		return false
 	}
 	b := &snd.spBatch
@@ -155,30 +159,36 @@ func (snd *sender) replayOne() bool {
 	if n == 0 {
 		return false
 	}
-	s.spInFlight.Store(int64(n))
-	raw := snd.raw[:0]
-	snd.ends = snd.ends[:0]
-	for _, r := range b.Records {
-		raw = append(raw, r...)
-		snd.ends = append(snd.ends, len(raw))
+	// The format may take fewer per request (its framing, its limits):
+	// read again just that many.
+	if k := min(max(s.cfg.Format.Take(b.Records, s.cfg.MaxBatchBytes, s.cfg.BatchSize), 1), n); k < n {
+		s.sp.Rewind(b)
+		if n, err = s.sp.Read(b, k, s.cfg.MaxBatchBytes); n == 0 {
+			if err != nil {
+				s.setLastError(fmt.Errorf("%s: %w", s.cfg.Name, err))
+			}
+			return false
+		}
 	}
-	snd.raw = raw
-	// deliver resolves a batch by counting it delivered or rejected; only
-	// the sender writes those counters, so a change is the outcome.
-	delivered, rejected := s.delivered.Load(), s.dropRejected.Load()
-	snd.replaying = true
+	s.spInFlight.Store(int64(n))
+	recs, ends := snd.recs[:0], snd.ends[:0]
+	for _, rec := range b.Records {
+		recs = append(recs, rec...)
+		ends = append(ends, len(recs))
+	}
+	snd.recs, snd.ends = recs, ends
+	r := &snd.replay
+	*r = replayState{on: true, n: n, delivered: s.delivered.Load(), rejected: s.dropRejected.Load()}
 	snd.deliver(n)
-	snd.replaying = false
-	if s.delivered.Load() == delivered && s.dropRejected.Load() == rejected {
-		// Not delivered: give the batch back to the spool, where it waits
-		// its turn again (and is counted if MaxBytes deletes it meanwhile).
+	r.on = false
+	if r.rewind {
+		// Not delivered: back to the spool, where it waits its turn again
+		// (and is counted if MaxBytes deletes it meanwhile).
 		s.sp.Rewind(b)
 		s.spInFlight.Store(0)
 		return false
 	}
-	if s.delivered.Load() != delivered {
-		s.replayed.Add(uint64(n))
-	}
+	s.replayed.Add(s.delivered.Load() - r.delivered)
 	if err := s.sp.Ack(b); err != nil {
 		// The records will be sent again after a restart: at least once.
 		s.setLastError(fmt.Errorf("%s: %w", s.cfg.Name, err))

@@ -68,9 +68,13 @@
 // MaxBackoff if that is longer) plus a jitter of up to a tenth. With
 // several URLs (the insert nodes of a cluster) batches go to the healthy
 // nodes in turn, and a failing node is skipped until its backoff has passed
-// and then tried again. Any other answer means the server refused the batch
-// (a 400, say): it is not retried, but counted in Stats.Dropped.Rejected and
-// copied to Options.Fallback.
+// and then tried again. A 413 (a proxy's body limit) splits the batch in
+// halves, each sent on its own. Any other answer means the server refused
+// the batch (a 400, say): it is not retried, but counted in
+// Stats.Dropped.Rejected and copied to Options.Fallback; each status is
+// reported in full once. After a 401 or 403 (a proxy refusing the
+// credentials) nothing more is sent: every later record is rejected the
+// same way, and copied to the fallback.
 //
 // Delivery is at least once. A record is stored twice only when a request
 // reached the server, the server stored its rows, and the answer was lost:

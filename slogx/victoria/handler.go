@@ -5,12 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/bits"
-	"sync/atomic"
 
-	"go.slogx.dev/internal/ctxattrs"
-	"go.slogx.dev/internal/ndjson"
+	"go.slogx.dev/internal/shipper"
 	"go.slogx.dev/internal/sink"
+	"go.slogx.dev/internal/wire"
 )
 
 // Errors returned by [Handler.Handle]. Each one refers to a record that was
@@ -33,22 +31,7 @@ var (
 // WithGroup share one queue and one sender, so Flush, Close and Stats on
 // any of them act on all.
 type Handler struct {
-	enc *ndjson.Encoder
-	c   *shared
-}
-
-// shared is what derived handlers share.
-type shared struct {
-	sink    *sink.Sink
-	level   slog.Leveler
-	maxLine int
-	root    *ndjson.Encoder // no WithAttrs, no groups: the last resort of truncation
-	// sizeHint is the size of the latest record, rounded up to a power of
-	// two, the room asked of the sink's pool so that encoding rarely
-	// outgrows its buffer. It follows the records both ways: one large
-	// record must not size every later buffer (the sink caps what it hands
-	// out at its largest pooled size anyway).
-	sizeHint atomic.Int64
+	f shipper.Face
 }
 
 // New returns a handler for opts and starts its sender. A bad option is
@@ -64,38 +47,39 @@ func New(opts Options) (*Handler, error) {
 		}
 		return nil, fmt.Errorf("victoria: bad options: %w", errors.Join(err, sc.Validate()))
 	}
+	// slog's key names: the requests say _msg_field=msg&_time_field=time.
+	format, err := wire.New(wire.NDJSON, wire.Options{AddSource: opts.AddSource, ReplaceAttr: opts.ReplaceAttr})
+	if err != nil {
+		return nil, fmt.Errorf("victoria: bad options: %w", err)
+	}
 	s, err := sink.New(cfg.sink)
 	if err != nil {
 		return nil, fmt.Errorf("victoria: bad options: %w", err)
 	}
-	// slog's key names: the requests say _msg_field=msg&_time_field=time.
-	enc := ndjson.New(ndjson.Options{AddSource: opts.AddSource, ReplaceAttr: opts.ReplaceAttr})
-	level := opts.Level
-	if level == nil {
-		level = slog.LevelInfo
-	}
-	return &Handler{
-		enc: enc,
-		c:   &shared{sink: s, level: level, maxLine: cfg.maxLine, root: enc},
-	}, nil
+	return &Handler{f: shipper.New(shipper.Config{
+		Name:      "slogx/victoria",
+		Queue:     s,
+		Encoder:   format.Encoder(),
+		Level:     opts.Level,
+		MaxLine:   cfg.maxLine,
+		LimitName: "MaxLineBytes",
+	})}, nil
 }
 
 // Enabled reports whether the handler handles records at the given level:
 // those at or above Options.Level (default [slog.LevelInfo]).
-func (h *Handler) Enabled(_ context.Context, level slog.Level) bool {
-	return level >= h.c.level.Level()
-}
+func (h *Handler) Enabled(_ context.Context, level slog.Level) bool { return h.f.Enabled(level) }
 
 // WithAttrs returns a handler whose records carry attrs, encoded once here.
 // If attrs holds [go.slogx.dev/slogx.LocalOnly], no record of the new handler is sent.
 func (h *Handler) WithAttrs(attrs []slog.Attr) slog.Handler {
-	return &Handler{enc: h.enc.WithAttrs(attrs), c: h.c}
+	return &Handler{f: h.f.WithAttrs(attrs)}
 }
 
 // WithGroup returns a handler that puts later attributes in group name;
 // VictoriaLogs stores them as fields "name.key".
 func (h *Handler) WithGroup(name string) slog.Handler {
-	return &Handler{enc: h.enc.WithGroup(name), c: h.c}
+	return &Handler{f: h.f.WithGroup(name)}
 }
 
 // Handle encodes r and queues it for sending; it never waits on the
@@ -107,44 +91,20 @@ func (h *Handler) WithGroup(name string) slog.Handler {
 // record counted. With the default Overflow [Backpressure] it may wait,
 // at most BlockTimeout, for room in a full queue while the server takes
 // batches.
-func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
-	ctxAttrs, local := ctxattrs.From(ctx)
-	if local || h.enc.Local() {
-		h.c.sink.CountLocal()
-		return nil
-	}
-	// Encode straight into a buffer of the sink's pool and hand it over: one
-	// pooled buffer and no copy per record.
-	buf := h.c.sink.Buffer(int(h.c.sizeHint.Load()))
-	*buf, local = h.enc.AppendRecordLocal(*buf, &r, ctxAttrs)
-	if local {
-		h.c.sink.Release(buf)
-		h.c.sink.CountLocal()
-		return nil
-	}
-	if n := int64(1) << bits.Len(uint(len(*buf)-1)); n != h.c.sizeHint.Load() {
-		h.c.sizeHint.Store(n)
-	}
-	if len(*buf) > h.c.maxLine {
-		err := h.handleLong(buf, &r, ctxAttrs)
-		h.c.sink.Release(buf)
-		return err
-	}
-	return h.c.sink.EnqueueOwned(buf)
-}
+func (h *Handler) Handle(ctx context.Context, r slog.Record) error { return h.f.Handle(ctx, &r) }
 
 // Flush sends every record logged before the call and waits until each is
 // delivered, or dropped or written to the fallback and counted. If ctx ends
 // first it returns ctx.Err(); the records stay queued. After Close it
 // returns [ErrClosed].
-func (h *Handler) Flush(ctx context.Context) error { return h.c.sink.Flush(ctx) }
+func (h *Handler) Flush(ctx context.Context) error { return h.f.Flush(ctx) }
 
 // Close stops the handler: it delivers what is queued within
 // Options.CloseTimeout, writes what is left to Options.Fallback, and returns
 // when its goroutine has exited. The error, if any, summarises every record
 // the handler accepted but did not deliver over its life. Later calls return
 // the same. Records logged after Close go to the fallback.
-func (h *Handler) Close() error { return h.c.sink.Close() }
+func (h *Handler) Close() error { return h.f.Close() }
 
 // Stats returns the handler's counters, shared by all derived handlers.
-func (h *Handler) Stats() Stats { return statsFrom(h.c.sink.Stats()) }
+func (h *Handler) Stats() Stats { return h.f.Stats() }

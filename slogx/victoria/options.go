@@ -13,8 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/valyala/fasthttp"
-
+	"go.slogx.dev/internal/shipper"
 	"go.slogx.dev/internal/sink"
 )
 
@@ -106,7 +105,7 @@ type Options struct {
 	// MaxBatchBytes bounds a request body before compression. A single
 	// record larger than this is sent alone.
 	//
-	// Default: 1 MiB, a small fraction of that once compressed: quick to send and
+	// Default: 1 MiB, which compresses to about 100 KiB: quick to send and
 	// to retry, and far below any proxy's body limit. QueueBytes, if set
 	// and smaller, instead.
 	MaxBatchBytes int
@@ -140,12 +139,10 @@ type Options struct {
 	// BlockTimeout is the longest one log call waits for room in a full
 	// queue, with Overflow [Backpressure] or [Block].
 	//
-	// Default with Backpressure: 5 s. A healthy server makes room a batch
-	// at a time, every few milliseconds, and a loaded one (or a loaded
-	// machine) within a second or two; a wait of 5 s means a request hangs.
-	// The call then drops its record, and later calls drop at once,
-	// without waiting, until a request succeeds again: a hung server costs
-	// the program one wait, not one per call. Default
+	// Default with Backpressure: 1 s. A healthy server makes room a batch
+	// at a time, every few milliseconds, so a wait that long means a
+	// request hangs; the call then drops its record, and later calls drop
+	// at once, without waiting, until a request succeeds again. Default
 	// with Block: 100 ms, since Block waits on every call while the server
 	// is away: long enough to ride out a burst, short enough that a dead
 	// server cannot stall the program for long.
@@ -163,6 +160,13 @@ type Options struct {
 	RequestTimeout time.Duration
 
 	// Retry is the retry policy for failed requests.
+	//
+	// Defaults: MinBackoff 100 ms and MaxBackoff 5 s. A blip costs a tenth
+	// of a second; a restarted server is found within five seconds of
+	// coming back. If only MaxBackoff is set, and below 100 ms, MinBackoff
+	// defaults to it. Budget 1 minute, as OpenTelemetry's exporters. Longer
+	// outages are not blips: rather than hold the oldest batch while the
+	// queue behind it fills, it goes where an operator will find it.
 	Retry RetryPolicy
 
 	// Fallback receives, as NDJSON, the records that could not be
@@ -186,7 +190,7 @@ type Options struct {
 	// sends them once a node is back, or in the next run with the same
 	// Dir, e.g. &Spool{Dir: "/var/lib/app/slogx", MaxBytes: 1 << 30}.
 	// With a spool, Close keeps what it cannot deliver there rather than
-	// write it to Fallback.
+	// write it to Fallback. See [Spool].
 	//
 	// Default: nil, memory only: an outage longer than the queue holds, or
 	// a crash, loses records (counted).
@@ -194,49 +198,28 @@ type Options struct {
 }
 
 // RetryPolicy is the retry policy for failed requests. Network errors
-// (refused, reset, timeout), 408, 429 and 5xx answers are retried; other
-// answers mean the server rejected the batch.
-type RetryPolicy struct {
-	// MinBackoff is the wait after a node's first failure; it doubles with
-	// each further failure up to MaxBackoff, less a random jitter of up to
-	// half, so that many clients do not retry in step. A Retry-After header
-	// on a 429 or 503 replaces the backoff: the node is not tried again
-	// before it says, up to a cap of 30 s (or MaxBackoff, if longer), so
-	// that one answer cannot take a node out for a day; a random jitter of
-	// up to a tenth is added, so that clients told the same time do not
-	// come back in the same instant.
-	//
-	// Defaults: 100 ms and 5 s. A blip costs a tenth of a second; a
-	// restarted server is found within five seconds of coming back. If only
-	// MaxBackoff is set, and below 100 ms, MinBackoff defaults to it.
-	MinBackoff, MaxBackoff time.Duration
-
-	// Budget is how long one batch is retried, from its first attempt,
-	// before it is written to Fallback.
-	//
-	// Default: 1 minute, as OpenTelemetry's exporters. Longer outages are
-	// not blips: rather than hold the oldest batch while the queue behind it
-	// fills, it goes where an operator will find it.
-	Budget time.Duration
-}
+// (refused, reset, timeout), 408, 429 and 5xx answers are retried; a 413
+// splits the batch in halves; other answers mean the server rejected the
+// batch. See [Options].Retry for the defaults.
+type RetryPolicy = shipper.RetryPolicy
 
 // Compression selects how request bodies are compressed.
-type Compression int
+type Compression = shipper.Compression
 
 const (
-	// Zstd compresses at zstd's fastest level: NDJSON logs compress well,
-	// for less CPU than gzip. It is the default.
-	Zstd Compression = iota
+	// Zstd compresses at zstd's fastest level: NDJSON logs shrink about
+	// tenfold for less CPU than gzip. It is the default.
+	Zstd = shipper.Zstd
 	// Gzip compresses at gzip's fastest level, for proxies that do not
 	// pass zstd through.
-	Gzip
+	Gzip = shipper.Gzip
 	// NoCompression sends bodies as they are; on a local network it saves
 	// the client and the server some CPU.
-	NoCompression
+	NoCompression = shipper.NoCompression
 )
 
 // Overflow selects what a log call does when the queue is full.
-type Overflow int
+type Overflow = shipper.Overflow
 
 const (
 	// Backpressure is the default. While VictoriaLogs takes batches, a log
@@ -244,15 +227,15 @@ const (
 	// absorbed at the server's pace and stored, not dropped. While every
 	// node is failing, a log call never waits: the record is dropped at
 	// once and counted in [Stats].Dropped.QueueFull. A call waits at most
-	// BlockTimeout (5 s by default); a wait that long means a request
+	// BlockTimeout (1 s by default); a wait that long means a request
 	// hangs, and later calls drop at once until one succeeds again.
-	Backpressure Overflow = iota
+	Backpressure = shipper.Backpressure
 	// DropNewest drops the record and counts it in [Stats].Dropped.QueueFull:
 	// a log call never waits.
-	DropNewest
+	DropNewest = shipper.DropNewest
 	// Block waits up to BlockTimeout for room whatever the server's state,
 	// then drops and counts.
-	Block
+	Block = shipper.Block
 )
 
 const (
@@ -261,9 +244,6 @@ const (
 	minMaxLineBytes     = 1 << 10
 	insertPath          = "/insert/jsonline"
 )
-
-// reservedHeaders are set by the handler and the sender.
-var reservedHeaders = []string{"Content-Type", "Content-Encoding", "Content-Length", "Host", "Transfer-Encoding"}
 
 // config is what New derives from Options.
 type config struct {
@@ -371,60 +351,34 @@ func (o *Options) config() (config, error) {
 	}
 
 	// Every request carries the same headers; they are rendered once.
-	var hdr [][2]string
+	// Credentials must never show in an error, Stats or the fallback, even
+	// if a server or proxy echoes them in an answer.
+	var hdr shipper.Headers
 	if o.AccountID != 0 || o.ProjectID != 0 {
-		hdr = append(hdr,
-			[2]string{"AccountID", strconv.FormatUint(uint64(o.AccountID), 10)},
-			[2]string{"ProjectID", strconv.FormatUint(uint64(o.ProjectID), 10)})
+		hdr.Own("AccountID", strconv.FormatUint(uint64(o.AccountID), 10), "")
+		hdr.Own("ProjectID", strconv.FormatUint(uint64(o.ProjectID), 10), "")
 	}
 	authSet := false
 	switch {
 	case username != "":
-		hdr = append(hdr, [2]string{"Authorization", "Basic " + base64.StdEncoding.EncodeToString([]byte(username+":"+password))})
+		basic := base64.StdEncoding.EncodeToString([]byte(username + ":" + password))
+		hdr.Own("Authorization", "Basic "+basic, basic) // base64 of user:password is no disguise
+		hdr.Secret(password)
 		authSet = true
 	case o.BearerToken != "":
-		hdr = append(hdr, [2]string{"Authorization", "Bearer " + o.BearerToken})
+		hdr.Own("Authorization", "Bearer "+o.BearerToken, o.BearerToken)
 		authSet = true
 	}
-	// Credentials must never show in an error, Stats or the fallback, even
-	// if a server or proxy echoes them in an answer.
-	var secrets []string
-	for _, v := range []string{password, o.BearerToken} {
-		if v != "" {
-			secrets = append(secrets, v)
-		}
-	}
-	for _, kv := range hdr {
-		if kv[0] == "Authorization" {
-			_, cred, _ := strings.Cut(kv[1], " ")
-			secrets = append(secrets, cred) // base64 of user:password is no disguise
-		}
-	}
-	hkeys := make([]string, 0, len(o.Headers))
-	for k := range o.Headers {
-		hkeys = append(hkeys, k)
-	}
-	slices.Sort(hkeys)
-	for _, k := range hkeys {
-		v := o.Headers[k]
+	hdr.User(o.Headers, func(k string) string {
 		switch {
-		case !validHeaderName(k):
-			bad("Headers: %q is not a valid header name", k)
-		case strings.ContainsAny(v, "\r\n\x00"):
-			bad("Headers: the value of %q contains a line break or NUL", k)
-		case slices.ContainsFunc(reservedHeaders, func(r string) bool { return strings.EqualFold(r, k) }):
-			bad("Headers: %q is set by the handler", k)
 		case authSet && strings.EqualFold(k, "Authorization"):
-			bad("Headers: Authorization conflicts with Username or BearerToken")
+			return "Authorization conflicts with Username or BearerToken"
 		case strings.EqualFold(k, "AccountID") || strings.EqualFold(k, "ProjectID"):
-			bad("Headers: use the AccountID and ProjectID options instead of %q", k)
-		default:
-			hdr = append(hdr, [2]string{k, v})
-			if sensitiveHeader(k) && v != "" {
-				secrets = append(secrets, v)
-			}
+			return fmt.Sprintf("use the AccountID and ProjectID options instead of %q", k)
 		}
-	}
+		return ""
+	})
+	errs = append(errs, hdr.Err()...)
 
 	maxLine := o.MaxLineBytes
 	switch {
@@ -436,27 +390,13 @@ func (o *Options) config() (config, error) {
 		bad("MaxLineBytes is %d; it must be at least %d", maxLine, minMaxLineBytes)
 	}
 
-	var comp sink.Compression
-	switch o.Compression {
-	case Zstd:
-		comp = sink.Zstd
-	case Gzip:
-		comp = sink.Gzip
-	case NoCompression:
-		comp = sink.None
-	default:
-		bad("unknown Compression %d", int(o.Compression))
+	comp, err := shipper.SinkCompression(o.Compression, shipper.Zstd)
+	if err != nil {
+		errs = append(errs, err)
 	}
-	var overflow sink.Overflow
-	switch o.Overflow {
-	case Backpressure:
-		overflow = sink.Backpressure
-	case DropNewest:
-		overflow = sink.DropNewest
-	case Block:
-		overflow = sink.Block
-	default:
-		bad("unknown Overflow %d", int(o.Overflow))
+	overflow, err := shipper.SinkOverflow(o.Overflow)
+	if err != nil {
+		errs = append(errs, err)
 	}
 
 	cfg := config{
@@ -474,24 +414,14 @@ func (o *Options) config() (config, error) {
 			BlockTimeout:   o.BlockTimeout,
 			Compression:    comp,
 			RequestTimeout: o.RequestTimeout,
-			Retry: sink.Retry{
-				MinBackoff: o.Retry.MinBackoff,
-				MaxBackoff: o.Retry.MaxBackoff,
-				Budget:     o.Retry.Budget,
-			},
-			TLSConfig:    o.TLSConfig,
-			Fallback:     o.Fallback,
-			CloseTimeout: o.CloseTimeout,
-			Secrets:      secrets,
-			Spool:        o.Spool,
+			Retry:          o.Retry.Sink(shipper.RetryPolicy{}), // the sink's defaults are victoria's
+			TLSConfig:      o.TLSConfig,
+			Fallback:       o.Fallback,
+			CloseTimeout:   o.CloseTimeout,
+			Secrets:        hdr.Secrets(),
+			Prepare:        hdr.Prepare(),
+			Spool:          o.Spool,
 		},
-	}
-	if len(hdr) > 0 {
-		cfg.sink.Prepare = func(req *fasthttp.Request, _ string) {
-			for _, kv := range hdr {
-				req.Header.Set(kv[0], kv[1])
-			}
-		}
 	}
 	if q := o.QueueBytes; q > 0 && maxLine > q {
 		bad("MaxLineBytes %d is larger than QueueBytes %d", maxLine, q)
@@ -500,33 +430,4 @@ func (o *Options) config() (config, error) {
 		cfg.sink.QueueBytes = min(maxLine, sink.MaxQueueBytes)
 	}
 	return cfg, errors.Join(errs...)
-}
-
-// validHeaderName reports whether s is an RFC 9110 token.
-func validHeaderName(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
-		default:
-			return false
-		}
-	}
-	return true
-}
-
-// sensitiveHeader reports whether a header of that name likely carries a
-// credential, whose value must then never be shown.
-func sensitiveHeader(name string) bool {
-	n := strings.ToLower(name)
-	for _, w := range []string{"auth", "token", "key", "secret", "cookie", "session", "password"} {
-		if strings.Contains(n, w) {
-			return true
-		}
-	}
-	return false
 }

@@ -1,7 +1,7 @@
 package victoria
 
 import (
-	"go.slogx.dev/internal/sink"
+	"go.slogx.dev/internal/shipper"
 	"go.slogx.dev/internal/spool"
 )
 
@@ -45,12 +45,12 @@ import (
 // without a spool (drops counted as usual) and report the error in
 // [Stats].Spool.Err and LastError; the spool tries the disk again five
 // seconds later. A log call never waits for anything but the local disk.
-type Spool = spool.Options
+type Spool = shipper.Spool
 
 // SyncPolicy selects when the spool forces its data to stable storage.
 // Either way a spooled record survives the death of the process; the
 // policy only matters for a kernel crash or power cut.
-type SyncPolicy = spool.Sync
+type SyncPolicy = shipper.SyncPolicy
 
 const (
 	// SyncSegment syncs each segment file once, when it is full, and at
@@ -68,4 +68,4 @@ const (
 // now, written, recovered from an earlier run, replayed, dropped to keep
 // MaxBytes, damaged stretches skipped, records the disk refused, and its
 // latest error.
-type SpoolStats = sink.SpoolStats
+type SpoolStats = shipper.SpoolStats
