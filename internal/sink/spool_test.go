@@ -1,6 +1,7 @@
 package sink
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -9,11 +10,14 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/valyala/fasthttp"
 
 	"go.slogx.dev/internal/spool"
 )
@@ -388,6 +392,73 @@ func TestSpoolConcurrentOutage(t *testing.T) {
 	checkSpoolIdentity(t, s.Stats())
 	got := e.delivered(t)
 	for i := range g * per {
+		if got[i] != 1 {
+			t.Fatalf("record %d delivered %d times", i, got[i])
+		}
+	}
+}
+
+// A replayed batch the server answers part by part (413: split; then one
+// half delivered and the other failing): the delivered half is counted
+// once, the rest goes back to the spool and is delivered later, and no
+// record arrives twice.
+func TestSpoolReplayPartlyDelivered(t *testing.T) {
+	e := newEndpointServer(t)
+	var mode atomic.Int32 // 0 down, 1 picky, 2 healthy
+	var small atomic.Int32
+	var mu sync.Mutex
+	ok := map[int]bool{} // requests answered 2xx
+	e.setAnswer(func(n int, r *http.Request) (int, http.Header) {
+		status := 204
+		switch mode.Load() {
+		case 0:
+			status = 503
+		case 1:
+			if k, _ := strconv.Atoi(r.Header.Get("X-Lines")); k > 25 {
+				status = 413
+			} else if small.Add(1)%2 == 0 {
+				status = 503
+			}
+		}
+		mu.Lock()
+		ok[n] = status/100 == 2
+		mu.Unlock()
+		return status, nil
+	})
+	cfg := spoolConfig(t, t.TempDir(), e.URL())
+	cfg.Compression = None
+	cfg.Prepare = func(req *fasthttp.Request, _ string) {
+		req.Header.Set("X-Lines", strconv.Itoa(bytes.Count(req.Body(), []byte("\n"))))
+	}
+	s := mustNew(t, cfg)
+	for i := range 100 {
+		s.Enqueue(spoolLine(i))
+	}
+	eventually(t, 10*time.Second, "on disk", func() bool { return s.Stats().Spool.Records == 100 })
+	mode.Store(1)
+	eventually(t, 10*time.Second, "part delivered", func() bool { return s.Stats().Delivered > 0 })
+	mode.Store(2)
+	eventually(t, 10*time.Second, "all delivered", func() bool { return s.Stats().Delivered == 100 })
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	st := s.Stats()
+	checkSpoolIdentity(t, st)
+	// Written counts the records that went back to the spool as well.
+	if st.Spool.Replayed != 100 || st.Spool.Records != 0 || st.Spool.Written <= 100 {
+		t.Fatalf("spool %+v", st.Spool)
+	}
+	got := map[int]int{}
+	mu.Lock()
+	defer mu.Unlock()
+	for n, r := range e.requests() {
+		if ok[n] {
+			for _, l := range r.lines {
+				got[idOfLine(t, l)]++
+			}
+		}
+	}
+	for i := range 100 {
 		if got[i] != 1 {
 			t.Fatalf("record %d delivered %d times", i, got[i])
 		}
