@@ -471,3 +471,36 @@ func dirSize(dir string) int64 {
 	}
 	return n
 }
+
+// One process per Dir: a second handler on the same Dir is refused by New
+// with an error that names the directory and the holder; once the first is
+// closed, the Dir is free again. Bad spool options fail New too.
+func TestSpoolNewErrors(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	url := closedPortURL(t)
+	h, _ := newHandler(t, victoria.Options{URL: url, Spool: &victoria.Spool{Dir: dir}})
+	_, err := victoria.New(victoria.Options{URL: url, Spool: &victoria.Spool{Dir: dir}})
+	if err == nil || !strings.Contains(err.Error(), dir) || !strings.Contains(err.Error(), fmt.Sprintf("pid %d", os.Getpid())) {
+		t.Fatalf("second New on the same Dir: %v", err)
+	}
+	h.Close()
+	h2, err := victoria.New(victoria.Options{URL: url, Spool: &victoria.Spool{Dir: dir}})
+	if err != nil {
+		t.Fatalf("New after the first closed: %v", err)
+	}
+	h2.Close()
+
+	for _, c := range []struct {
+		spool victoria.Spool
+		want  string
+	}{
+		{victoria.Spool{}, "Dir is empty"},
+		{victoria.Spool{Dir: dir, MaxBytes: 1 << 10}, "MaxBytes is 1024"},
+		{victoria.Spool{Dir: dir, Sync: 7}, "unknown Sync 7"},
+	} {
+		if _, err := victoria.New(victoria.Options{URL: url, Spool: &c.spool}); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("New with Spool %+v: %v, want %q", c.spool, err, c.want)
+		}
+	}
+}
