@@ -21,8 +21,9 @@ func BenchmarkHandleSpool(b *testing.B) {
 	srv := vltest.Start(b)
 	ctx := context.Background()
 	// In ABBA order: whichever runs second in a pair is favoured by what
-	// the first left behind (warm pools, a grown heap); benchstat pools the
-	// two samples of each name.
+	// the first left behind (warm pools, a grown heap). benchstat -col
+	// shows the second run of each name as name#01: compare victoria with
+	// victoria-spool, and victoria#01 with victoria-spool#01.
 	for _, c := range []struct {
 		name  string
 		spool bool
