@@ -56,8 +56,8 @@
 //     after a backoff, and nothing else is;
 //   - retry (network errors, 408, 429, 5xx): the request is sent again. An
 //     endpoint that fails is skipped until its backoff (exponential, with
-//     jitter) or its Retry-After (capped) has passed; meanwhile other
-//     endpoints take the batches;
+//     jitter) or its Retry-After (capped at MaxRetryAfter, plus jitter) has
+//     passed; meanwhile other endpoints take the batches;
 //   - split (413): each half of the batch is sent on its own, halving again
 //     as needed; a single record still too large is rejected;
 //   - rejected (any other status): the records are dropped and counted, and

@@ -149,10 +149,10 @@ type Options struct {
 	// BlockTimeout is the longest one log call waits for room in a full
 	// queue, with Overflow [Backpressure] or [Block].
 	//
-	// Default with Backpressure: 1 s. A healthy service makes room a batch
-	// at a time, so a wait that long means a request hangs; the call then
-	// drops its record, and later calls drop at once, without waiting,
-	// until a request succeeds again. Default with Block: 100 ms, since
+	// Default with Backpressure: 5 s. A healthy service makes room a batch
+	// at a time, within a round trip or two over the internet; a wait of
+	// 5 s means a request hangs. The call then drops its record, and later
+	// calls drop at once, without waiting, until a request succeeds again. Default with Block: 100 ms, since
 	// Block waits on every call while the service is away: long enough to
 	// ride out a burst, short enough that an unreachable service cannot
 	// stall the program for long.
@@ -177,7 +177,9 @@ type Options struct {
 	// Retry is the retry policy for failed requests. Defaults: backoff
 	// from 1 s to 30 s and a budget of 5 minutes per batch, as
 	// OpenTelemetry's exporters: a rate-limited service is not hammered,
-	// and an intake that restarts is waited for.
+	// and an intake that restarts is waited for. A Retry-After header is
+	// obeyed up to 30 s (or MaxBackoff, if longer), plus a jitter of up to
+	// a tenth.
 	Retry RetryPolicy
 
 	// TLSConfig is used for https endpoints. Default: nil, Go's defaults

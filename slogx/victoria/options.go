@@ -207,8 +207,8 @@ type RetryPolicy = shipper.RetryPolicy
 type Compression = shipper.Compression
 
 const (
-	// Zstd compresses at zstd's fastest level: NDJSON logs shrink about
-	// tenfold for less CPU than gzip. It is the default.
+	// Zstd compresses at zstd's fastest level: NDJSON logs compress well,
+	// for less CPU than gzip. It is the default.
 	Zstd = shipper.Zstd
 	// Gzip compresses at gzip's fastest level, for proxies that do not
 	// pass zstd through.

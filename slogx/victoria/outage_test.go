@@ -281,8 +281,7 @@ func TestQueueFullCounted(t *testing.T) {
 }
 
 // TestOutageWithDefaultOptions stops VictoriaLogs for ten seconds while a
-// program logs tens of thousands of records a second, with the default
-// options. While the server is away no log call waits longer than the
+// program logs as fast as it can, with the default options. While the server is away no log call waits longer than the
 // documented bound (BlockTimeout, 5 s; in practice not at all, since a
 // stopped server fails at once); the records beyond the queue are dropped,
 // counted, and reported to the fallback while the outage lasts; and once
@@ -302,8 +301,6 @@ func TestOutageWithDefaultOptions(t *testing.T) {
 	go func() {
 		defer close(done)
 		for {
-			// About 50,000 records a second, in bursts of 500.
-			round := time.Now()
 			for range 500 {
 				i := next.Add(1) - 1
 				start := time.Now()
@@ -316,7 +313,7 @@ func TestOutageWithDefaultOptions(t *testing.T) {
 			select {
 			case <-stop:
 				return
-			case <-time.After(10*time.Millisecond - time.Since(round)):
+			default:
 			}
 		}
 	}()
@@ -324,7 +321,20 @@ func TestOutageWithDefaultOptions(t *testing.T) {
 	srv.Stop()
 	down := time.Now()
 	before := h.Stats()
-	time.Sleep(10 * time.Second)
+	// Ten seconds, or longer on a machine so loaded that the queue took
+	// most of them to fill: drops must have gone on for a few seconds
+	// before the server returns, for their report to be due.
+	var firstDrop time.Time
+	for firstDrop.Before(down) {
+		if time.Since(down) > time.Minute {
+			t.Fatalf("no record dropped in a minute of outage: %+v", h.Stats())
+		}
+		time.Sleep(20 * time.Millisecond)
+		firstDrop = h.Stats().LastDropAt
+	}
+	for time.Since(down) < 10*time.Second || time.Since(firstDrop) < 3*time.Second {
+		time.Sleep(100 * time.Millisecond)
+	}
 	during := h.Stats()
 	srv.Restart(t)
 	up := time.Now()
@@ -356,8 +366,9 @@ func TestOutageWithDefaultOptions(t *testing.T) {
 			reportedDuringOutage++
 		}
 	}
-	if reportedDuringOutage == 0 || reportedDuringOutage > 2 {
-		t.Errorf("%d drop reports in the fallback during the 10 s outage; want one or two (one per 10 s)", reportedDuringOutage)
+	if most := int(up.Sub(down)/(10*time.Second)) + 1; reportedDuringOutage == 0 || reportedDuringOutage > most {
+		t.Errorf("%d drop reports in the fallback during the %v outage; want 1 to %d (one at once, then one per 10 s)",
+			reportedDuringOutage, up.Sub(down).Round(time.Second), most)
 	}
 	if got := st.Delivered + st.Dropped.Total() + st.Spilled; got != st.Accepted || st.Accepted != uint64(next.Load()) {
 		t.Errorf("accounting: logged %d, accepted %d, delivered %d + dropped %d + spilled %d = %d",
