@@ -351,7 +351,9 @@ func (s *Sink) kick() {
 }
 
 // Flush sends every record queued before the call and waits until each
-// is resolved: delivered, or dropped or spilled and counted. It returns
+// is resolved: delivered, or dropped or spilled and counted, or written to
+// the spool (which is not waited for: an outage may outlast any Flush). It
+// returns
 // ctx.Err() if ctx ends first (the records stay queued and are sent later),
 // and ErrClosed if the sink is closed first.
 //
