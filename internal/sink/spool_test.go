@@ -122,6 +122,13 @@ func TestSpoolRidesOutAnOutage(t *testing.T) {
 		t.Fatalf("during the outage: %+v", st)
 	}
 	checkSpoolIdentity(t, st)
+	// What is on disk is resolved as far as Flush is concerned: it does
+	// not wait for an outage to end.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := s.Flush(ctx); err != nil {
+		t.Fatalf("Flush during the outage: %v", err)
+	}
 	// New records keep being accepted while the backlog drains.
 	e.down.Store(false)
 	for i := n; i < n+500; i++ {
