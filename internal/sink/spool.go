@@ -1,6 +1,7 @@
 package sink
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -87,7 +88,12 @@ func (s *Sink) spoolDirect(b *[]byte) bool {
 // spoolOne appends one record to the spool and releases b, or reports false.
 func (s *Sink) spoolOne(b *[]byte) bool {
 	if err := s.sp.Append(*b); err != nil {
-		s.setLastError(fmt.Errorf("%s: %w", s.cfg.Name, err))
+		// While the spool rests after a disk failure every call is refused
+		// at once; the failure itself was reported when it happened, and a
+		// log call should not pay for reporting it again.
+		if !errors.Is(err, spool.ErrUnavailable) {
+			s.setLastError(fmt.Errorf("%s: %w", s.cfg.Name, err))
+		}
 		return false
 	}
 	putRec(b)

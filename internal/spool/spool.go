@@ -67,6 +67,7 @@ type Spool struct {
 	nextSeq   uint64
 	wbuf      []byte
 	failErr   error // the write failure that degraded the spool
+	restErr   error // what Append returns until failUntil
 	failUntil time.Time
 	lastErr   error
 	closed    bool
@@ -319,7 +320,7 @@ func (s *Spool) AppendBatch(recs [][]byte) (int, error) {
 	if s.failErr != nil {
 		if s.now().Before(s.failUntil) {
 			s.st.failed += uint64(len(recs))
-			return 0, fmt.Errorf("spool %q: %w after: %w", s.o.Dir, ErrUnavailable, s.failErr)
+			return 0, s.restErr // made once: a refusal costs a log call no allocation
 		}
 		s.failErr = nil
 	}
@@ -422,6 +423,7 @@ func (s *Spool) fail(err error, lost int) error {
 	s.st.failed += uint64(lost)
 	s.failErr = err
 	s.failUntil = s.now().Add(retryAfterFailure)
+	s.restErr = fmt.Errorf("spool %q: %w after: %w", s.o.Dir, ErrUnavailable, err)
 	err = fmt.Errorf("spool %q: writing: %w", s.o.Dir, err)
 	s.lastErr = err
 	return err

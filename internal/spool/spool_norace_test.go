@@ -14,3 +14,18 @@ func TestAppendAllocatesNothing(t *testing.T) {
 		t.Fatalf("Append allocates %v times", n)
 	}
 }
+
+// While the spool rests after a disk failure, a refused append allocates
+// nothing either: a log call pays nothing for a failing disk.
+func TestRefusalAllocatesNothing(t *testing.T) {
+	f := newFaultFS()
+	s, _ := faultSpool(t, f, Options{})
+	f.set(func(f *faultFS) { f.createErr = errReadOnly })
+	rec := record(1)
+	if err := s.Append(rec); err == nil {
+		t.Fatal("no error from a read-only disk")
+	}
+	if n := testing.AllocsPerRun(1000, func() { s.Append(rec) }); n != 0 {
+		t.Fatalf("a refused Append allocates %v times", n)
+	}
+}
