@@ -471,3 +471,39 @@ func TestSpoolReplayPartlyDelivered(t *testing.T) {
 		}
 	}
 }
+
+// A slow server and a full queue with DropNewest: what does not fit goes
+// to the spool instead of being dropped, and arrives once the server
+// catches up.
+func TestSpoolTakesQueueOverflow(t *testing.T) {
+	e := newEndpointServer(t)
+	e.holdRequests()
+	cfg := spoolConfig(t, t.TempDir(), e.URL())
+	cfg.Overflow = DropNewest
+	s := mustNew(t, cfg)
+	const n = 2000
+	for i := range n {
+		if err := s.Enqueue(spoolLine(i)); err != nil {
+			t.Fatalf("record %d: %v", i, err)
+		}
+	}
+	st := s.Stats()
+	if st.DroppedQueueFull != 0 || st.Spool.Written < uint64(n-cfg.QueueSize-cfg.BatchSize) {
+		t.Fatalf("with the server stuck: %+v", st)
+	}
+	e.release()
+	eventually(t, 20*time.Second, "delivery", func() bool { return s.Stats().Delivered == n })
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	checkSpoolIdentity(t, s.Stats())
+	got := map[int]int{}
+	for _, l := range e.linesOf(func(int) bool { return true }) {
+		got[idOfLine(t, l)]++
+	}
+	for i := range n {
+		if got[i] != 1 {
+			t.Fatalf("record %d delivered %d times", i, got[i])
+		}
+	}
+}
