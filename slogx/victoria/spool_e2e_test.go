@@ -194,9 +194,13 @@ func TestSpoolCrash(t *testing.T) {
 	c := startChild(t, bin, "-mode", "crash", "-url", closedPortURL(t), "-dir", dir, "-n", strconv.Itoa(n), "-ids", idsFile)
 	c.waitFor(t, time.Minute, "spooling", func(l string) bool { return l == "spooling" })
 	killAt := 1 + rand.IntN(n-1)
+	killSize := int64(0) // the size of the ids file once killAt ids are in it
+	for i := range killAt {
+		killSize += int64(len(strconv.Itoa(i)) + 1)
+	}
 	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(100 * time.Microsecond) {
-		if fi, err := os.Stat(idsFile); err == nil && fi.Size() >= int64(killAt)*6 {
-			break // about killAt ids written (ids are 1 to 5 digits and a newline)
+		if fi, err := os.Stat(idsFile); err == nil && fi.Size() >= killSize {
+			break
 		}
 		if time.Now().After(deadline) {
 			t.Fatal("the first run never got far enough")
