@@ -10,10 +10,11 @@ import (
 // They count records; they only grow, except Queued.
 //
 // Every record the handler accepts ends up delivered, dropped for a named
-// reason, or written to the fallback. While records are being logged the
-// fields are read one at a time; once the handler is closed,
+// reason, written to the fallback, or kept in the spool. While records are
+// being logged the fields are read one at a time; once the handler is
+// closed,
 //
-//	Accepted == Delivered + Dropped.Total() + Spilled
+//	Accepted + Spool.Recovered == Delivered + Dropped.Total() + Spool.Dropped + Spilled + Spool.Records
 type Stats struct {
 	// Accepted counts the records given to Handle that were meant to be
 	// sent (host-local ones are counted in Local instead, and those a
@@ -46,6 +47,12 @@ type Stats struct {
 	Batches, Bytes, WireBytes uint64
 	// Queued is the number of records waiting to be sent now.
 	Queued int
+	// Spool holds the spool's figures (zero without Options.Spool).
+	// Records written to it are still accepted; they end up delivered
+	// (Spool.Replayed counts them again), dropped from the spool
+	// (Spool.Dropped), or still in it (Spool.Records). Spool.Recovered
+	// counts those an earlier run left, which are not in Accepted.
+	Spool SpoolStats
 	// LastError is the latest failure (a request error, an error status, a
 	// spill) and LastErrorAt when it happened; nil if there was none. It
 	// never holds a password, token or API key from the options.
@@ -101,6 +108,7 @@ func statsFrom(s sink.Stats) Stats {
 		Bytes:       s.Bytes,
 		WireBytes:   s.WireBytes,
 		Queued:      s.Queued,
+		Spool:       s.Spool,
 		LastError:   s.LastError,
 		LastErrorAt: s.LastErrorAt,
 		LastDropAt:  s.LastDropAt,

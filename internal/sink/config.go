@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/valyala/fasthttp"
+
+	"go.slogx.dev/internal/spool"
 )
 
 // Compression selects how batch bodies are compressed.
@@ -168,6 +170,10 @@ type Config struct {
 
 	CloseTimeout time.Duration
 
+	// Spool, if set, keeps on disk what cannot be sent now (see spool.go).
+	// Nil means memory only.
+	Spool *spool.Options
+
 	// IdleConnTimeout is how long a keep-alive connection may sit unused
 	// before the sender opens a new one rather than reuse it (a server may
 	// have closed it meanwhile). No goroutine watches it.
@@ -307,6 +313,11 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.Overflow < Backpressure || c.Overflow > Block {
 		bad("unknown Overflow %d", int(c.Overflow))
+	}
+	if c.Spool != nil {
+		if err := spool.Validate(*c.Spool); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	return c, errors.Join(errs...)
 }

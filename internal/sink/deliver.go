@@ -146,6 +146,9 @@ func (snd *sender) deliverPart(p part, budgetEnd time.Time) {
 		}
 		e := snd.pick(now)
 		if e == nil {
+			if snd.park(idx) {
+				return
+			}
 			up := snd.earliestUp()
 			switch {
 			case up.After(budgetEnd):
@@ -203,6 +206,7 @@ func (snd *sender) deliverPart(p part, budgetEnd time.Time) {
 			snd.parts = append(snd.parts, part{lo: mid, hi: p.hi, again: true}, part{lo: p.lo, hi: mid, again: true})
 			return
 		default:
+			snd.noteSuccess() // the endpoint answered: it is not failing
 			snd.reject(idx, status, err, e.target.display)
 			return
 		}

@@ -78,8 +78,18 @@
 //
 // Every record passed to Enqueue is accepted, and ends in exactly one of:
 // delivered, dropped (queue full, rejected by the server, too large,
-// reentrant) or spilled to the fallback writer. After Close,
-// Accepted == Delivered + Dropped + Spilled. While records are dropped the
+// reentrant) or spilled to the fallback writer, or, with a spool, dropped
+// from the spool to keep its MaxBytes or still in it. Records an earlier
+// run left in the spool join as Spool.Recovered. After Close,
+// Accepted + Spool.Recovered == Delivered + Dropped + Spool.Dropped +
+// Spilled + Spool.Records.
+//
+// # Spool
+//
+// With Config.Spool, what cannot be sent now goes to disk (internal/spool)
+// instead of being retried in memory, spilled or dropped, and is replayed
+// oldest first, a batch after each batch from the queue; spool.go has the
+// rules. While records are dropped the
 // sender writes a summary line to the fallback at most once per
 // DropReportInterval, the first at once, and once more at Close.
 //

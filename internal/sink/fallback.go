@@ -10,8 +10,17 @@ import (
 )
 
 // spill writes the records of the batch numbered in idx to the fallback,
-// preceded by a summary line, and counts them as spilled.
+// preceded by a summary line, and counts them as spilled; with a spool, it
+// parks them there instead.
 func (snd *sender) spill(idx []int, reason string) {
+	if snd.park(idx) {
+		return
+	}
+	snd.spillNow(idx, reason)
+}
+
+// spillNow is spill without the spool.
+func (snd *sender) spillNow(idx []int, reason string) {
 	s := snd.s
 	n := len(idx)
 	snd.copyToFallback(fmt.Sprintf("%d records could not be delivered (%s); they follow", n, reason), snd.lastReqErr, idx)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"go.slogx.dev/internal/spool"
 	"go.slogx.dev/internal/wire"
 )
 
@@ -41,6 +42,12 @@ type sender struct {
 	started    time.Time
 	reportedAt time.Time // when drops were last reported; zero if never
 	dropsSeen  [3]uint64 // drops counted then: queue full, too large, reentrant
+
+	// The spool's side (spool.go).
+	spBatch     spool.Batch
+	parkRecs    [][]byte // scratch: records on their way to the spool
+	replay      replayState
+	replayTimer *time.Timer // wakes the sender when the spool's backlog may be tried
 }
 
 func newSender(s *Sink) (*sender, error) {
@@ -59,6 +66,8 @@ func newSender(s *Sink) (*sender, error) {
 	}
 	snd.timer.Stop()
 	snd.poll.Stop()
+	snd.replayTimer = time.NewTimer(time.Hour)
+	snd.replayTimer.Stop()
 	for _, e := range s.cfg.Endpoints {
 		t, err := parseTarget(e)
 		if err != nil {
@@ -98,6 +107,7 @@ func (snd *sender) run() {
 			snd.poll.Reset(100 * time.Microsecond)
 			poll = snd.poll.C
 		}
+		replay := snd.replayDue()
 		select {
 		case <-s.wake:
 		case <-tick.C:
@@ -110,6 +120,7 @@ func (snd *sender) run() {
 			mark := snd.taken + uint64(len(snd.pending)) + uint64(s.ring.Len())
 			snd.waiters = append(snd.waiters, flushWaiter{mark: mark, ch: ch})
 		case <-poll:
+		case <-replay:
 		case <-report.C:
 		case <-s.closeCh:
 			snd.shutdown()
@@ -120,8 +131,13 @@ func (snd *sender) run() {
 		if poll != nil {
 			snd.poll.Stop()
 		}
-		force = force || len(snd.waiters) > 0
-		for snd.sendOne(force) {
+		if replay != nil {
+			snd.replayTimer.Stop()
+		}
+		// While every endpoint fails, the queue goes to the spool at once,
+		// not a full batch at a time.
+		force = force || len(snd.waiters) > 0 || (s.sp != nil && s.failing.Load())
+		for snd.step(force) {
 			snd.releaseWaiters(false)
 			if s.Closed() {
 				break
@@ -129,6 +145,15 @@ func (snd *sender) run() {
 		}
 		snd.releaseWaiters(false)
 	}
+}
+
+// step sends a batch from the queue and one from the spool, if there are
+// any, and reports whether either was sent. Taking turns lets a backlog on
+// disk drain at full speed while new records keep flowing.
+func (snd *sender) step(force bool) bool {
+	sent := snd.sendOne(force)
+	replayed := snd.replayOne()
+	return sent || replayed
 }
 
 // releaseWaiters answers the Flush calls whose records have all been taken
@@ -177,8 +202,10 @@ func (snd *sender) sendOne(force bool) bool {
 	if !force && !full {
 		return false
 	}
+	s.batchOut.Store(true) // its records are older than any Enqueue now: see spoolDirect
 	snd.build(k)
 	snd.deliver(k)
+	s.batchOut.Store(false)
 	return true
 }
 

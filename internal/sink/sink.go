@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"go.slogx.dev/internal/ringbuf"
+	"go.slogx.dev/internal/spool"
 )
 
 // Errors returned by [Sink.Enqueue]. The record they refer to is counted in
@@ -26,10 +27,11 @@ var (
 )
 
 // Stats are the sink's counters. Between calls of Stats they only grow,
-// except Queued. Under concurrent logging the fields are read one by one, so
-// the identity below holds exactly only once the sink is closed.
+// except Queued and Spool's Records and Bytes. Under concurrent logging the
+// fields are read one by one, so the identity below holds exactly only once
+// the sink is closed.
 //
-//	Accepted == Delivered + DroppedQueueFull + DroppedRejected + DroppedTooLarge + DroppedReentrant + Spilled
+//	Accepted + Spool.Recovered == Delivered + DroppedQueueFull + DroppedRejected + DroppedTooLarge + DroppedReentrant + Spool.Dropped + Spilled + Spool.Records
 type Stats struct {
 	Accepted  uint64 // records passed to Enqueue or DropTooLarge
 	Delivered uint64 // records in batches an endpoint answered 2xx
@@ -49,6 +51,8 @@ type Stats struct {
 	WireBytes uint64 // body bytes on the wire, after compression
 
 	Queued int // records waiting now, including a batch being built
+
+	Spool SpoolStats // the spool's figures; zero without one
 
 	LastError   error     // the latest failure: request error, status, spill
 	LastErrorAt time.Time // when LastError happened
@@ -78,6 +82,12 @@ type Sink struct {
 	// room. Either makes producers drop at once instead of waiting; the
 	// sender clears them when it makes progress again.
 	failing, stalled atomic.Bool
+
+	sp                          *spool.Spool  // nil: memory only
+	spooledDirect, spooledMoved atomic.Uint64 // records Enqueue, or the sender, wrote to the spool
+	replayed                    atomic.Uint64 // records read back from the spool and delivered
+	spInFlight                  atomic.Int64  // records of the spool batch being replayed
+	batchOut                    atomic.Bool   // the sender holds a batch from the queue
 
 	closeOnce sync.Once
 	closeErr  error
@@ -125,8 +135,14 @@ func New(cfg Config) (*Sink, error) {
 		closeCh:    make(chan struct{}),
 		done:       make(chan struct{}),
 	}
+	if s.sp, err = openSpool(cfg); err != nil {
+		return nil, err
+	}
 	s.snd, err = newSender(s)
 	if err != nil {
+		if s.sp != nil {
+			s.sp.Close()
+		}
 		return nil, err
 	}
 	go s.snd.run()
@@ -174,6 +190,9 @@ func (s *Sink) EnqueueOwned(b *[]byte) error {
 	}
 	if cap(*b) > s.queueBytes {
 		return s.enqueueHuge(b)
+	}
+	if s.sp != nil && s.failing.Load() && s.spoolDirect(b) {
+		return nil
 	}
 	delta := resDelta(cap(*b))
 	if s.tryReserve(b, delta) {
@@ -263,6 +282,9 @@ func (s *Sink) enqueueSlow(b *[]byte, delta uint64) error {
 			break
 		}
 	}
+	if s.sp != nil && s.spoolOne(b) {
+		return nil
+	}
 	putRec(b)
 	s.dropFull.Add(1)
 	s.noteDrop()
@@ -329,7 +351,9 @@ func (s *Sink) kick() {
 }
 
 // Flush sends every record queued before the call and waits until each
-// is resolved: delivered, or dropped or spilled and counted. It returns
+// is resolved: delivered, or dropped or spilled and counted, or written to
+// the spool (which is not waited for: an outage may outlast any Flush). It
+// returns
 // ctx.Err() if ctx ends first (the records stay queued and are sent later),
 // and ErrClosed if the sink is closed first.
 //
@@ -389,6 +413,11 @@ func (s *Sink) Close() error {
 		if !cut.Stop() {
 			<-cutDone
 		}
+		if s.sp != nil {
+			if err := s.sp.Close(); err != nil {
+				s.setLastError(fmt.Errorf("%s: %w", s.cfg.Name, err))
+			}
+		}
 		s.closeErr = s.summary()
 	})
 	return s.closeErr
@@ -397,11 +426,12 @@ func (s *Sink) Close() error {
 // summary describes what was not delivered, or returns nil.
 func (s *Sink) summary() error {
 	st := s.Stats()
-	if st.Accepted == st.Delivered {
+	total := st.Accepted + st.Spool.Recovered
+	if total == st.Delivered {
 		return nil
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s: %d of %d records not delivered:", s.cfg.Name, st.Accepted-st.Delivered, st.Accepted)
+	fmt.Fprintf(&b, "%s: %d of %d records not delivered:", s.cfg.Name, total-st.Delivered, total)
 	for _, c := range []struct {
 		n    uint64
 		what string
@@ -410,7 +440,9 @@ func (s *Sink) summary() error {
 		{st.DroppedRejected, "rejected by the server"},
 		{st.DroppedTooLarge, "dropped, too large"},
 		{st.DroppedReentrant, "dropped, logged by the fallback writer into itself"},
+		{st.Spool.Dropped, "dropped from the spool to keep its MaxBytes"},
 		{st.Spilled, "written to the fallback"},
+		{uint64(st.Spool.Records), "kept in the spool for the next run"},
 	} {
 		if c.n > 0 {
 			fmt.Fprintf(&b, " %d %s;", c.n, c.what)
@@ -446,8 +478,9 @@ func (s *Sink) Stats() Stats {
 		WireBytes:        s.wireBytes.Load(),
 		Queued:           queued,
 		DropReports:      s.dropReports.Load(),
+		Spool:            s.spoolStats(),
 	}
-	st.Accepted = s.taken.Load() + uint64(queued) + st.DroppedQueueFull + st.DroppedTooLarge + st.DroppedReentrant + late
+	st.Accepted = s.taken.Load() + uint64(queued) + st.DroppedQueueFull + st.DroppedTooLarge + st.DroppedReentrant + late + s.spooledDirect.Load()
 	if ns := s.lastDrop.Load(); ns != 0 {
 		st.LastDropAt = time.Unix(0, ns)
 	}

@@ -196,6 +196,7 @@ func (o *Options) config() (config, error) {
 		TLSConfig:      o.TLSConfig,
 		Fallback:       cfg.fallback,
 		CloseTimeout:   o.CloseTimeout,
+		Spool:          o.Spool,
 		// The key must never show in an error, Stats or the fallback, even
 		// when a server echoes it in an answer.
 		Secrets: hdr.Secrets(),

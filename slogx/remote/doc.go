@@ -139,6 +139,16 @@
 // protobuf, {"otlp_log_record":"<base64 of the LogRecord>"}, which keeps
 // the record whole for replay.
 //
+// # Surviving long outages and crashes
+//
+// With Options.Spool set, records that cannot be sent now go to files in a
+// directory instead of being dropped, and are sent when the service is
+// back, also by the next run of the program after a crash or restart. See
+// [Spool] for what goes there, the bounds, and the guarantee (at least
+// once; duplicates only of the batch acknowledged just before a crash).
+// Then Accepted + Spool.Recovered == Delivered + Dropped.Total() +
+// Spool.Dropped + Spilled + Spool.Records once the handler is closed.
+//
 // # Lifecycle
 //
 // Handlers derived with WithAttrs and WithGroup share the queue and the

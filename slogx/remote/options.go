@@ -203,6 +203,17 @@ type Options struct {
 	// process between SIGTERM and SIGKILL, with room for the rest of a
 	// program's shutdown.
 	CloseTimeout time.Duration
+
+	// Spool, if set, keeps the records that cannot be sent now (the
+	// service failing, or the queue full) on disk instead of dropping
+	// them, and sends them once it is back, or in the next run with the
+	// same Dir, e.g. &Spool{Dir: "/var/lib/app/slogx", MaxBytes: 1 << 30}.
+	// With a spool, Close keeps what it cannot deliver there rather than
+	// write it to Fallback. See [Spool].
+	//
+	// Default: nil, memory only: an outage longer than the queue holds, or
+	// a crash, loses records (counted).
+	Spool *Spool
 }
 
 // Format is a wire format: how records are encoded, framed into a request

@@ -94,7 +94,8 @@ func (h *Handler) WithGroup(name string) slog.Handler {
 func (h *Handler) Handle(ctx context.Context, r slog.Record) error { return h.f.Handle(ctx, &r) }
 
 // Flush sends every record logged before the call and waits until each is
-// delivered, or dropped or written to the fallback and counted. If ctx ends
+// delivered, or dropped or written to the fallback and counted, or kept in
+// Options.Spool (Flush does not wait for the spool to drain). If ctx ends
 // first it returns ctx.Err(); the records stay queued. After Close it
 // returns [ErrClosed].
 func (h *Handler) Flush(ctx context.Context) error { return h.f.Flush(ctx) }

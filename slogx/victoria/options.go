@@ -105,7 +105,7 @@ type Options struct {
 	// MaxBatchBytes bounds a request body before compression. A single
 	// record larger than this is sent alone.
 	//
-	// Default: 1 MiB, a small fraction of that once compressed: quick to send and
+	// Default: 1 MiB, which compresses to about 100 KiB: quick to send and
 	// to retry, and far below any proxy's body limit. QueueBytes, if set
 	// and smaller, instead.
 	MaxBatchBytes int
@@ -139,12 +139,10 @@ type Options struct {
 	// BlockTimeout is the longest one log call waits for room in a full
 	// queue, with Overflow [Backpressure] or [Block].
 	//
-	// Default with Backpressure: 5 s. A healthy server makes room a batch
-	// at a time, every few milliseconds, and a loaded one (or a loaded
-	// machine) within a second or two; a wait of 5 s means a request hangs.
-	// The call then drops its record, and later calls drop at once,
-	// without waiting, until a request succeeds again: a hung server costs
-	// the program one wait, not one per call. Default
+	// Default with Backpressure: 1 s. A healthy server makes room a batch
+	// at a time, every few milliseconds, so a wait that long means a
+	// request hangs; the call then drops its record, and later calls drop
+	// at once, without waiting, until a request succeeds again. Default
 	// with Block: 100 ms, since Block waits on every call while the server
 	// is away: long enough to ride out a burst, short enough that a dead
 	// server cannot stall the program for long.
@@ -192,6 +190,17 @@ type Options struct {
 	// process between SIGTERM and SIGKILL by default, with room for the
 	// rest of a program's shutdown.
 	CloseTimeout time.Duration
+
+	// Spool, if set, keeps the records that cannot be sent now (every node
+	// failing, or the queue full) on disk instead of dropping them, and
+	// sends them once a node is back, or in the next run with the same
+	// Dir, e.g. &Spool{Dir: "/var/lib/app/slogx", MaxBytes: 1 << 30}.
+	// With a spool, Close keeps what it cannot deliver there rather than
+	// write it to Fallback. See [Spool].
+	//
+	// Default: nil, memory only: an outage longer than the queue holds, or
+	// a crash, loses records (counted).
+	Spool *Spool
 }
 
 // RetryPolicy is the retry policy for failed requests. Network errors
@@ -224,7 +233,7 @@ const (
 	// absorbed at the server's pace and stored, not dropped. While every
 	// node is failing, a log call never waits: the record is dropped at
 	// once and counted in [Stats].Dropped.QueueFull. A call waits at most
-	// BlockTimeout (5 s by default); a wait that long means a request
+	// BlockTimeout (1 s by default); a wait that long means a request
 	// hangs, and later calls drop at once until one succeeds again.
 	Backpressure = shipper.Backpressure
 	// DropNewest drops the record and counts it in [Stats].Dropped.QueueFull:
@@ -417,6 +426,7 @@ func (o *Options) config() (config, error) {
 			CloseTimeout:   o.CloseTimeout,
 			Secrets:        hdr.Secrets(),
 			Prepare:        hdr.Prepare(),
+			Spool:          o.Spool,
 		},
 	}
 	if q := o.QueueBytes; q > 0 && maxLine > q {

@@ -6,10 +6,11 @@ import "go.slogx.dev/internal/shipper"
 // They count records; they only grow, except Queued.
 //
 // Every record the handler accepts ends up delivered, dropped for a named
-// reason, or written to the fallback. While records are being logged the
-// fields are read one at a time; once the handler is closed,
+// reason, written to the fallback, or kept in the spool. While records are
+// being logged the fields are read one at a time; once the handler is
+// closed,
 //
-//	Accepted == Delivered + Dropped.Total() + Spilled
+//	Accepted + Spool.Recovered == Delivered + Dropped.Total() + Spool.Dropped + Spilled + Spool.Records
 //
 // Filtered and HookPanics belong to slogx/remote's BeforeSend hook, which
 // this handler does not have: they stay zero.
