@@ -355,6 +355,35 @@ func (s *state) appendAttrs(as []slog.Attr) bool {
 // It reports whether something was appended.
 func (s *state) appendAttr(a slog.Attr) bool {
 	k := a.Value.Kind()
+	if s.e.opts.ReplaceAttr == nil {
+		// Without ReplaceAttr the common kinds need neither resolving nor
+		// the checks emitAttr makes for groups, nil values and sources:
+		// their key and value go straight out.
+		switch k {
+		case slog.KindString:
+			s.appendKey(a.Key)
+			s.appendString(a.Value.String())
+			return true
+		case slog.KindInt64:
+			s.appendKey(a.Key)
+			s.buf = appendInt(s.buf, a.Value.Int64())
+			return true
+		case slog.KindDuration:
+			s.appendKey(a.Key)
+			s.buf = appendInt(s.buf, int64(a.Value.Duration()))
+			return true
+		case slog.KindTime:
+			s.appendKey(a.Key)
+			s.appendTime(a.Value.Time())
+			return true
+		case slog.KindAny:
+			if err, ok := a.Value.Any().(error); ok {
+				s.appendKey(a.Key)
+				s.appendAny(err)
+				return true
+			}
+		}
+	}
 	if k == slog.KindLogValuer {
 		if ctxattrs.IsLocalOnly(a) {
 			s.local = true // it resolves to nothing; only its presence counts
