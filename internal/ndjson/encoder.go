@@ -43,6 +43,7 @@ type Options struct {
 type Encoder struct {
 	opts                                 Options
 	timeKey, levelKey, msgKey, sourceKey string
+	timeJSON, levelJSON, msgJSON         []byte // the keys quoted, escaped and followed by ':'
 	prefix                               []byte // pre-encoded WithAttrs output, without a leading comma
 	groups                               []string
 	nOpenGroups                          int // groups already opened inside prefix
@@ -56,7 +57,17 @@ func New(opts Options) *Encoder {
 	e.levelKey = orDefault(opts.LevelKey, slog.LevelKey)
 	e.msgKey = orDefault(opts.MessageKey, slog.MessageKey)
 	e.sourceKey = orDefault(opts.SourceKey, slog.SourceKey)
+	// The built-in keys are the same in every record: escape them once.
+	e.timeJSON = quotedKey(e.timeKey)
+	e.levelJSON = quotedKey(e.levelKey)
+	e.msgJSON = quotedKey(e.msgKey)
 	return e
+}
+
+func quotedKey(k string) []byte {
+	s := state{}
+	s.appendKey(k)
+	return s.buf
 }
 
 func orDefault(s, def string) string {
@@ -138,14 +149,14 @@ func (e *Encoder) AppendRecordLocal(dst []byte, r *slog.Record, ctxAttrs []slog.
 	if !r.Time.IsZero() {
 		t := r.Time.Round(0) // strip the monotonic reading, as slog does
 		if rep == nil {
-			s.appendKey(e.timeKey)
+			s.appendRawKey(e.timeJSON)
 			s.appendBuiltinTime(t)
 		} else {
 			s.appendReplacedBuiltin(slog.Time(e.timeKey, t))
 		}
 	}
 	if rep == nil {
-		s.appendKey(e.levelKey)
+		s.appendRawKey(e.levelJSON)
 		s.appendBuiltinLevel(r.Level)
 	} else {
 		s.appendReplacedBuiltin(slog.Any(e.levelKey, r.Level))
@@ -158,7 +169,7 @@ func (e *Encoder) AppendRecordLocal(dst []byte, r *slog.Record, ctxAttrs []slog.
 		s.appendAttr(slog.Any(e.sourceKey, src))
 	}
 	if rep == nil {
-		s.appendKey(e.msgKey)
+		s.appendRawKey(e.msgJSON)
 		s.appendString(r.Message)
 	} else {
 		s.appendAttr(slog.String(e.msgKey, r.Message))
@@ -479,6 +490,15 @@ func (s *state) appendKey(key string) {
 	}
 	s.buf = AppendEscaped(s.buf, key)
 	s.buf = append(s.buf, '"', ':')
+	s.sep = true
+}
+
+// appendRawKey is appendKey for a key already quoted and escaped, with its ':'.
+func (s *state) appendRawKey(k []byte) {
+	if s.sep {
+		s.buf = append(s.buf, ',')
+	}
+	s.buf = append(s.buf, k...)
 	s.sep = true
 }
 
