@@ -219,7 +219,7 @@ func (s *state) appendBuiltinTime(t time.Time) {
 		s.buf = f(s.buf, t)
 		return
 	}
-	s.appendTime(t)
+	s.appendTimeFrom(t, &recordSecond)
 }
 
 func (s *state) appendBuiltinLevel(l slog.Level) {
@@ -574,10 +574,13 @@ func (s *state) appendAny(a any) {
 	s.appendMarshaled(a)
 }
 
-func (s *state) appendTime(t time.Time) {
+func (s *state) appendTime(t time.Time) { s.appendTimeFrom(t, &otherSecond) }
+
+// appendTimeFrom appends t with c as the cache of its second.
+func (s *state) appendTimeFrom(t time.Time, c *secondCache) {
 	s.buf = append(s.buf, '"')
 	var ok bool
-	if s.buf, ok = AppendRFC3339Nano(s.buf, t); !ok {
+	if s.buf, ok = appendRFC3339Nano(s.buf, t, c); !ok {
 		// RFC 3339 has exactly four year digits. slog writes the error
 		// string and then the time anyway; we reproduce it.
 		s.buf = s.buf[:len(s.buf)-1]

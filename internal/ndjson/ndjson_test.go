@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 	"unsafe"
@@ -15,9 +16,10 @@ import (
 
 func TestAppendRFC3339NanoMatchesTime(t *testing.T) {
 	zones := []*time.Location{time.UTC, time.Local, time.FixedZone("a", -12*3600), time.FixedZone("b", 14*3600),
-		time.FixedZone("c", 5*3600+45*60), time.FixedZone("d", -59), time.FixedZone("e", 150*3600), time.FixedZone("f", -(9*3600 + 30*60 + 17))}
+		time.FixedZone("c", 5*3600+45*60), time.FixedZone("d", -59), time.FixedZone("e", 150*3600), time.FixedZone("f", -(9*3600 + 30*60 + 17)),
+		time.FixedZone("g", 1000*3600), time.FixedZone("h", -123456*3600)}
 	rng := rand.New(rand.NewPCG(1, 2))
-	check := func(tm time.Time) {
+	check1 := func(tm time.Time) {
 		got, ok := AppendRFC3339Nano(nil, tm)
 		want := tm.AppendFormat(nil, time.RFC3339Nano)
 		inRange := tm.Year() >= 0 && tm.Year() <= 9999
@@ -27,6 +29,14 @@ func TestAppendRFC3339NanoMatchesTime(t *testing.T) {
 		if ok && string(got) != string(want) {
 			t.Fatalf("got %s, want %s", got, want)
 		}
+	}
+	// Each time is formatted on a miss of the second's cache, then on a hit
+	// with other nanoseconds, then as the same instant in another zone,
+	// which must not be served the first zone's text.
+	check := func(tm time.Time) {
+		check1(tm)
+		check1(tm.Truncate(time.Second).Add(time.Duration(rng.Int64N(1e9))))
+		check1(tm.In(zones[rng.IntN(len(zones))]))
 	}
 	edges := []time.Time{
 		time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(0, 2, 29, 23, 59, 59, 999999999, time.UTC),
@@ -143,4 +153,34 @@ func safeBytes(s string, i int) int {
 		i++
 	}
 	return i
+}
+
+// TestAppendRFC3339NanoConcurrent has goroutines format times of a few
+// seconds and zones at once, so that they evict each other's entry of the
+// cache while others read it; every text must still be the time's own
+// (and -race checks the cache's sequence lock).
+func TestAppendRFC3339NanoConcurrent(t *testing.T) {
+	zones := []*time.Location{time.UTC, time.FixedZone("x", 5*3600+30*60), time.FixedZone("y", -7*3600)}
+	base := time.Date(2026, 11, 21, 23, 59, 58, 0, time.UTC)
+	var wg sync.WaitGroup
+	errs := make(chan string, 8)
+	for g := range 8 {
+		wg.Go(func() {
+			rng := rand.New(rand.NewPCG(uint64(g), 7))
+			var b []byte
+			for range 20_000 {
+				tm := base.Add(time.Duration(rng.Int64N(4e9))).In(zones[rng.IntN(len(zones))])
+				b, _ = AppendRFC3339Nano(b[:0], tm)
+				if want := tm.Format(time.RFC3339Nano); string(b) != want {
+					errs <- string(b) + " != " + want
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Fatal(e)
+	}
 }
