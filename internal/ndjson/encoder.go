@@ -483,13 +483,14 @@ func sourceGroup(src *slog.Source) slog.Value {
 }
 
 func (s *state) appendKey(key string) {
+	b := s.buf
 	if s.sep {
-		s.buf = append(s.buf, ',', '"')
+		b = append(b, ',', '"')
 	} else {
-		s.buf = append(s.buf, '"')
+		b = append(b, '"')
 	}
-	s.buf = AppendEscaped(s.buf, key)
-	s.buf = append(s.buf, '"', ':')
+	b = AppendEscaped(b, key)
+	s.buf = append(b, '"', ':')
 	s.sep = true
 }
 
@@ -503,9 +504,9 @@ func (s *state) appendRawKey(k []byte) {
 }
 
 func (s *state) appendString(str string) {
-	s.buf = append(s.buf, '"')
-	s.buf = AppendEscaped(s.buf, str)
-	s.buf = append(s.buf, '"')
+	b := append(s.buf, '"')
+	b = AppendEscaped(b, str)
+	s.buf = append(b, '"')
 }
 
 func (s *state) appendError(msg string) {
