@@ -147,12 +147,12 @@ func (e *Encoder) AppendRecordLocal(dst []byte, r *slog.Record, ctxAttrs []slog.
 	s.groups = nil
 	rep := e.opts.ReplaceAttr
 	if !r.Time.IsZero() {
-		t := r.Time.Round(0) // strip the monotonic reading, as slog does
 		if rep == nil {
 			s.appendRawKey(e.timeJSON)
-			s.appendBuiltinTime(t)
+			s.appendBuiltinTime(r.Time)
 		} else {
-			s.appendReplacedBuiltin(slog.Time(e.timeKey, t))
+			// Strip the monotonic reading, as slog does, before user code sees it.
+			s.appendReplacedBuiltin(slog.Time(e.timeKey, r.Time.Round(0)))
 		}
 	}
 	if rep == nil {
@@ -214,9 +214,12 @@ func (s *state) appendReplacedBuiltin(a slog.Attr) {
 	}
 }
 
+// appendBuiltinTime appends the record's time. The monotonic clock reading
+// is stripped only for AppendTime, as slog strips it for ReplaceAttr: the
+// encoder's own format reads nothing but the wall clock.
 func (s *state) appendBuiltinTime(t time.Time) {
 	if f := s.e.opts.AppendTime; f != nil {
-		s.buf = f(s.buf, t)
+		s.buf = f(s.buf, t.Round(0))
 		return
 	}
 	s.appendTimeFrom(t, &recordSecond)
@@ -227,10 +230,17 @@ func (s *state) appendBuiltinLevel(l slog.Level) {
 		s.buf = f(s.buf, l)
 		return
 	}
+	if d := l - slog.LevelDebug; d >= 0 && d <= 12 && d%4 == 0 {
+		s.buf = append(s.buf, levelNames[d/4]...) // nearly every record
+		return
+	}
 	s.buf = append(s.buf, '"')
 	s.buf = AppendLevelName(s.buf, l)
 	s.buf = append(s.buf, '"')
 }
+
+// levelNames are the quoted names of slog's four levels, from DEBUG up.
+var levelNames = [4]string{`"DEBUG"`, `"INFO"`, `"WARN"`, `"ERROR"`}
 
 // AppendLevelName appends l.String() ("INFO", "WARN+2", "DEBUG-1") without
 // the allocation Level.String makes for levels between the named ones.
