@@ -127,9 +127,12 @@ func (s *state) appendMarshaled(v any) {
 // quote and backslash escaped, U+2028 and U+2029 escaped, and invalid UTF-8
 // replaced by \ufffd.
 //
-// Plain ASCII, the common case, is checked and copied a word at a time in
-// one pass (short strings never reach memmove); the first word that may
-// need escaping hands over to the byte-wise encoder.
+// Plain ASCII is the common case. A string shorter than 32 bytes (keys,
+// most values) is checked and copied a word at a time through registers,
+// without a call to memmove; a longer one is copied first (memmove is the
+// fastest copy there is) and then checked in place. A string that needs
+// escaping is handed to the byte-wise encoder from the first word that may
+// need it.
 func AppendEscaped(buf []byte, str string) []byte {
 	n := len(str)
 	if n < 4 {
@@ -148,22 +151,33 @@ func AppendEscaped(buf []byte, str string) []byte {
 		}
 		return buf
 	}
-	l := len(buf)
-	buf = slices.Grow(buf, n)
-	out := buf[l : l+n]
-	// A read-only view of the string's bytes; the binary.LittleEndian loads
-	// and stores compile to single instructions where unaligned access is
-	// allowed and stay correct elsewhere.
-	src := unsafe.Slice(unsafe.StringData(str), n)
 	if n < 8 {
+		// A read-only view of the string's bytes; the binary.LittleEndian
+		// loads and stores compile to single instructions where unaligned
+		// access is allowed and stay correct elsewhere.
+		src := unsafe.Slice(unsafe.StringData(str), n)
 		a, b := binary.LittleEndian.Uint32(src), binary.LittleEndian.Uint32(src[n-4:])
 		if !plain32(a) || !plain32(b) {
 			return appendEscapedSlow(buf, str, 0)
 		}
+		l := len(buf)
+		buf = slices.Grow(buf, n)
+		out := buf[l : l+n]
 		binary.LittleEndian.PutUint32(out, a)
 		binary.LittleEndian.PutUint32(out[n-4:], b) // overlaps; same bytes
 		return buf[:l+n]
 	}
+	l := len(buf)
+	if n >= 32 {
+		buf = append(buf, str...)
+		if p := plainPrefix(buf[l:]); p < n {
+			return appendEscapedSlow(buf[:l], str, p)
+		}
+		return buf
+	}
+	buf = slices.Grow(buf, n)
+	out := buf[l : l+n]
+	src := unsafe.Slice(unsafe.StringData(str), n)
 	i := 0
 	for ; i+8 <= n; i += 8 {
 		x := binary.LittleEndian.Uint64(src[i:])
@@ -177,9 +191,25 @@ func AppendEscaped(buf []byte, str string) []byte {
 		if !plain64(x) {
 			return appendEscapedSlow(buf, str, i)
 		}
-		binary.LittleEndian.PutUint64(out[n-8:], x)
+		binary.LittleEndian.PutUint64(out[n-8:], x) // overlaps; same bytes
 	}
 	return buf[:l+n]
+}
+
+// plainPrefix returns len(b) (at least 8) if no byte of b needs escaping,
+// else a position at or before the first byte that does.
+func plainPrefix(b []byte) int {
+	n := len(b)
+	for w := b; len(w) >= 8; w = w[8:] {
+		if !plain64(binary.LittleEndian.Uint64(w)) {
+			return n - len(w)
+		}
+	}
+	// The last word overlaps the words checked above.
+	if !plain64(binary.LittleEndian.Uint64(b[n-8:])) {
+		return n &^ 7
+	}
+	return n
 }
 
 // plain64 reports whether none of the eight bytes of x needs escaping: no
