@@ -275,22 +275,26 @@ func (s *state) appendNonBuiltIns(r *slog.Record) {
 		s.sep = e.prefix[len(e.prefix)-1] != '{'
 	}
 	nOpenGroups := e.nOpenGroups
-	if r.NumAttrs() > 0 {
-		// ReplaceAttr may drop every attribute, so the groups opened for
-		// them are written only if something lands inside.
-		pos := len(s.buf)
-		s.openGroups()
-		nOpenGroups = len(e.groups)
-		empty := true
-		r.Attrs(func(a slog.Attr) bool {
-			if s.appendAttr(a) {
-				empty = false
-			}
-			return true
-		})
+	// The groups not yet open are opened at the first attribute, rather
+	// than after asking r.NumAttrs, which copies the whole Record. And
+	// ReplaceAttr may drop every attribute, so they are kept only if
+	// something lands inside.
+	pos, opened, empty := len(s.buf), false, true
+	r.Attrs(func(a slog.Attr) bool {
+		if !opened {
+			s.openGroups()
+			opened = true
+		}
+		if s.appendAttr(a) {
+			empty = false
+		}
+		return true
+	})
+	if opened {
 		if empty {
 			s.buf = s.buf[:pos]
-			nOpenGroups = e.nOpenGroups
+		} else {
+			nOpenGroups = len(e.groups)
 		}
 	}
 	for range nOpenGroups {
