@@ -184,3 +184,24 @@ func TestAppendRFC3339NanoConcurrent(t *testing.T) {
 		t.Fatal(e)
 	}
 }
+
+// TestDigits8Exhaustive checks digits8 on every input it accepts, against
+// an odometer of eight decimal digits counted up alongside: its lanes and
+// reciprocals are exact only over that range, so all of it is checked.
+func TestDigits8Exhaustive(t *testing.T) {
+	var odo [8]byte
+	for v := range uint32(1e8) {
+		d := digits8(v)
+		for i, want := range odo {
+			if got := byte(d >> (8 * i)); got != want {
+				t.Fatalf("digits8(%d): digit %d is %d, want %d", v, i, got, want)
+			}
+		}
+		for i := 7; i >= 0; i-- {
+			if odo[i]++; odo[i] < 10 {
+				break
+			}
+			odo[i] = 0
+		}
+	}
+}

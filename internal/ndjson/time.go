@@ -2,6 +2,7 @@ package ndjson
 
 import (
 	"encoding/binary"
+	"math/bits"
 	"slices"
 	"strconv"
 	"sync/atomic"
@@ -51,17 +52,11 @@ func appendRFC3339Nano(b []byte, t time.Time, c *secondCache) ([]byte, bool) {
 	if ns := uint32(t.Nanosecond()); ns != 0 {
 		o[19] = '.'
 		o[20] = byte('0' + ns/1e8)
-		r := ns % 1e8
-		q := r / 1e4
-		p := r - q*1e4
-		putPair(o[21:], q/100)
-		putPair(o[23:], q%100)
-		putPair(o[25:], p/100)
-		putPair(o[27:], p%100)
-		n = 29
-		for o[n-1] == '0' {
-			n--
-		}
+		d := digits8(ns % 1e8)
+		binary.LittleEndian.PutUint64(o[21:], d|0x3030303030303030)
+		// Trailing zeros are trimmed: they are the zero bytes at the top
+		// of d. With all eight zero, the first digit is not (ns != 0).
+		n = 29 - bits.LeadingZeros64(d)/8
 	}
 	binary.LittleEndian.PutUint64(o[n:], w[3]&(1<<56-1))
 	return b[:l+n+int(w[3]>>56)], true
