@@ -173,7 +173,7 @@ func AppendEscaped(buf []byte, str string) []byte {
 		// access is allowed and stay correct elsewhere.
 		src := unsafe.Slice(unsafe.StringData(str), n)
 		a, b := binary.LittleEndian.Uint32(src), binary.LittleEndian.Uint32(src[n-4:])
-		if !plain32(a) || !plain32(b) {
+		if !plain64(uint64(a) | uint64(b)<<32) { // both halves in one check
 			return appendEscapedSlow(buf, str, 0)
 		}
 		l := len(buf)
@@ -236,15 +236,6 @@ func plain64(x uint64) bool {
 	const (
 		lo = 0x0101010101010101
 		hi = 0x8080808080808080
-	)
-	q, k := x^('"'*lo), x^('\\'*lo)
-	return ((x-0x20*lo)&^x|(q-lo)&^q|(k-lo)&^k|x)&hi == 0
-}
-
-func plain32(x uint32) bool {
-	const (
-		lo = 0x01010101
-		hi = 0x80808080
 	)
 	q, k := x^('"'*lo), x^('\\'*lo)
 	return ((x-0x20*lo)&^x|(q-lo)&^q|(k-lo)&^k|x)&hi == 0
