@@ -216,7 +216,14 @@ func AppendEscaped(buf []byte, str string) []byte {
 // else a position at or before the first byte that does.
 func plainPrefix(b []byte) int {
 	n := len(b)
-	for w := b; len(w) >= 8; w = w[8:] {
+	w := b
+	// Two words a test, so that the branch and the loop cost half as much.
+	for ; len(w) >= 16; w = w[16:] {
+		if escapeBits(binary.LittleEndian.Uint64(w))|escapeBits(binary.LittleEndian.Uint64(w[8:])) != 0 {
+			return n - len(w)
+		}
+	}
+	if len(w) >= 8 {
 		if !plain64(binary.LittleEndian.Uint64(w)) {
 			return n - len(w)
 		}
@@ -229,16 +236,22 @@ func plainPrefix(b []byte) int {
 }
 
 // plain64 reports whether none of the eight bytes of x needs escaping: no
-// byte < 0x20, '"', '\\' or >= 0x80. (v-lo)&^v&hi is non-zero exactly when
-// v has a zero byte (and (v-n*lo)&^v&hi when it has a byte below n), the
-// classic SWAR tests; x itself has the high bit of every non-ASCII byte.
-func plain64(x uint64) bool {
+// byte < 0x20, '"', '\\' or >= 0x80.
+func plain64(x uint64) bool { return escapeBits(x) == 0 }
+
+// escapeBits is non-zero if a byte of x needs escaping (the high bit of
+// some byte set), the classic SWAR tests: v-n*lo has a byte's high bit set
+// where v's byte is below n, or is at least 0x80 + n, or took a borrow from
+// a byte below n. The last two happen only in a word that has a byte below
+// n or of 0x80 and up, and x itself has the high bit of every byte of 0x80
+// and up, so the usual &^v is not needed: the word is flagged either way.
+func escapeBits(x uint64) uint64 {
 	const (
 		lo = 0x0101010101010101
 		hi = 0x8080808080808080
 	)
 	q, k := x^('"'*lo), x^('\\'*lo)
-	return ((x-0x20*lo)&^x|(q-lo)&^q|(k-lo)&^k|x)&hi == 0
+	return ((x - 0x20*lo) | (q - lo) | (k - lo) | x) & hi
 }
 
 // appendEscapedSlow is encoding/json's string encoder with escapeHTML off,
