@@ -194,6 +194,16 @@ func AppendEscaped(buf []byte, str string) []byte {
 	buf = slices.Grow(buf, n)
 	out := buf[l : l+n]
 	src := unsafe.Slice(unsafe.StringData(str), n)
+	if n <= 16 {
+		// Two words that overlap unless n is 16, tested at once.
+		a, b := binary.LittleEndian.Uint64(src), binary.LittleEndian.Uint64(src[n-8:])
+		if escapeBits(a)|escapeBits(b) != 0 {
+			return appendEscapedSlow(buf, str, 0)
+		}
+		binary.LittleEndian.PutUint64(out, a)
+		binary.LittleEndian.PutUint64(out[n-8:], b)
+		return buf[:l+n]
+	}
 	i := 0
 	for ; i+8 <= n; i += 8 {
 		x := binary.LittleEndian.Uint64(src[i:])
