@@ -404,7 +404,7 @@ func (s *state) appendAttr(a slog.Attr) bool {
 		case slog.KindAny:
 			if err, ok := a.Value.Any().(error); ok {
 				s.appendKey(a.Key)
-				s.appendAny(err)
+				s.appendErrorValue(err)
 				return true
 			}
 		}
@@ -564,15 +564,7 @@ func (s *state) appendValue(v slog.Value, k slog.Kind) {
 // appendAny renders values of kind Any. Panics in user code (Error,
 // MarshalJSON) are recovered and rendered as slog renders them.
 func (s *state) appendAny(a any) {
-	defer func() {
-		if r := recover(); r != nil {
-			if rv := reflect.ValueOf(a); rv.Kind() == reflect.Pointer && rv.IsNil() {
-				s.appendString("<nil>")
-				return
-			}
-			s.appendString(sprintf("!PANIC: %v", r))
-		}
-	}()
+	defer s.recoverValue(a)
 	switch x := a.(type) {
 	case slog.Level:
 		// Level.MarshalJSON quotes Level.String, which needs no escaping.
@@ -587,6 +579,29 @@ func (s *state) appendAny(a any) {
 		}
 	}
 	s.appendMarshaled(a)
+}
+
+// appendErrorValue is appendAny for an error, the one kind-Any value in most
+// records, without appendAny's type switch.
+func (s *state) appendErrorValue(err error) {
+	if isMarshaler(err) {
+		s.appendAny(err)
+		return
+	}
+	defer s.recoverValue(err)
+	s.appendString(err.Error())
+}
+
+// recoverValue, deferred, renders a panic in a value's Error or MarshalJSON
+// as slog does: "<nil>" for a nil pointer, else "!PANIC: " and the panic.
+func (s *state) recoverValue(a any) {
+	if r := recover(); r != nil {
+		if rv := reflect.ValueOf(a); rv.Kind() == reflect.Pointer && rv.IsNil() {
+			s.appendString("<nil>")
+			return
+		}
+		s.appendString(sprintf("!PANIC: %v", r))
+	}
 }
 
 func (s *state) appendTime(t time.Time) { s.appendTimeFrom(t, &otherSecond) }
