@@ -230,7 +230,7 @@ func (s *state) appendBuiltinLevel(l slog.Level) {
 		s.buf = f(s.buf, l)
 		return
 	}
-	if d := l - slog.LevelDebug; d >= 0 && d <= 12 && d%4 == 0 {
+	if d := uint(l - slog.LevelDebug); d <= 12 && d%4 == 0 {
 		s.buf = append(s.buf, levelNames[d/4]...) // nearly every record
 		return
 	}
