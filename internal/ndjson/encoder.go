@@ -409,6 +409,12 @@ func (s *state) appendAttr(a slog.Attr) bool {
 			}
 		}
 	}
+	return s.appendAttrKind(a, k)
+}
+
+// appendAttrKind is appendAttr for the other cases, kept apart so that
+// appendAttr's common path stays small (a smaller frame, fewer spills).
+func (s *state) appendAttrKind(a slog.Attr, k slog.Kind) bool {
 	if k == slog.KindLogValuer {
 		if ctxattrs.IsLocalOnly(a) {
 			s.local = true // it resolves to nothing; only its presence counts
