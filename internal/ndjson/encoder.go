@@ -43,8 +43,9 @@ type Options struct {
 type Encoder struct {
 	opts                                 Options
 	timeKey, levelKey, msgKey, sourceKey string
-	timeJSON, levelJSON, msgJSON         []byte // the keys quoted, escaped and followed by ':'
-	prefix                               []byte // pre-encoded WithAttrs output, without a leading comma
+	timeJSON, levelJSON, msgJSON         []byte    // the keys quoted, escaped and followed by ':'
+	levelPairs                           [4][]byte // levelJSON and the quoted names of slog's four levels, DEBUG up
+	prefix                               []byte    // pre-encoded WithAttrs output, without a leading comma
 	groups                               []string
 	nOpenGroups                          int // groups already opened inside prefix
 	local                                bool
@@ -61,6 +62,9 @@ func New(opts Options) *Encoder {
 	e.timeJSON = quotedKey(e.timeKey)
 	e.levelJSON = quotedKey(e.levelKey)
 	e.msgJSON = quotedKey(e.msgKey)
+	for i, name := range [...]string{`"DEBUG"`, `"INFO"`, `"WARN"`, `"ERROR"`} {
+		e.levelPairs[i] = append(slices.Clip(e.levelJSON), name...)
+	}
 	return e
 }
 
@@ -156,8 +160,12 @@ func (e *Encoder) AppendRecordLocal(dst []byte, r *slog.Record, ctxAttrs []slog.
 		}
 	}
 	if rep == nil {
-		s.appendRawKey(e.levelJSON)
-		s.appendBuiltinLevel(r.Level)
+		if d := uint(r.Level - slog.LevelDebug); d <= 12 && d%4 == 0 && e.opts.AppendLevel == nil {
+			s.appendRawKey(e.levelPairs[d/4]) // nearly every record: key and level in one copy
+		} else {
+			s.appendRawKey(e.levelJSON)
+			s.appendBuiltinLevel(r.Level)
+		}
 	} else {
 		s.appendReplacedBuiltin(slog.Any(e.levelKey, r.Level))
 	}
@@ -230,17 +238,10 @@ func (s *state) appendBuiltinLevel(l slog.Level) {
 		s.buf = f(s.buf, l)
 		return
 	}
-	if d := uint(l - slog.LevelDebug); d <= 12 && d%4 == 0 {
-		s.buf = append(s.buf, levelNames[d/4]...) // nearly every record
-		return
-	}
 	s.buf = append(s.buf, '"')
 	s.buf = AppendLevelName(s.buf, l)
 	s.buf = append(s.buf, '"')
 }
-
-// levelNames are the quoted names of slog's four levels, from DEBUG up.
-var levelNames = [4]string{`"DEBUG"`, `"INFO"`, `"WARN"`, `"ERROR"`}
 
 // AppendLevelName appends l.String() ("INFO", "WARN+2", "DEBUG-1") without
 // the allocation Level.String makes for levels between the named ones.
