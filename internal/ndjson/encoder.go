@@ -45,6 +45,7 @@ type Encoder struct {
 	timeKey, levelKey, msgKey, sourceKey string
 	timeJSON, levelJSON, msgJSON         []byte    // the keys quoted, escaped and followed by ':'
 	levelPairs                           [4][]byte // levelJSON and the quoted names of slog's four levels, DEBUG up
+	openTime, openMsg                    []byte    // `{"time":"` and `"msg":"`: what precedes the text of each
 	prefix                               []byte    // pre-encoded WithAttrs output, without a leading comma
 	groups                               []string
 	nOpenGroups                          int // groups already opened inside prefix
@@ -62,6 +63,8 @@ func New(opts Options) *Encoder {
 	e.timeJSON = quotedKey(e.timeKey)
 	e.levelJSON = quotedKey(e.levelKey)
 	e.msgJSON = quotedKey(e.msgKey)
+	e.openTime = append(append([]byte{'{'}, e.timeJSON...), '"')
+	e.openMsg = append(slices.Clip(e.msgJSON), '"')
 	for i, name := range [...]string{`"DEBUG"`, `"INFO"`, `"WARN"`, `"ERROR"`} {
 		e.levelPairs[i] = append(slices.Clip(e.levelJSON), name...)
 	}
@@ -145,12 +148,16 @@ func (e *Encoder) AppendRecordLocal(dst []byte, r *slog.Record, ctxAttrs []slog.
 	if e.opts.ReplaceAttr != nil {
 		s.initGroups()
 	}
-	s.buf = append(s.buf, '{')
 	// The built-in attributes are not in a group, and ReplaceAttr sees none.
 	groups := s.groups
 	s.groups = nil
 	rep := e.opts.ReplaceAttr
-	if !r.Time.IsZero() {
+	if !r.Time.IsZero() && rep == nil && e.opts.AppendTime == nil {
+		// Nearly every record: the brace, key and opening quote in one copy.
+		s.buf = append(s.buf, e.openTime...)
+		s.sep = true
+		s.appendQuotedTimeRest(r.Time, &recordSecond)
+	} else if s.buf = append(s.buf, '{'); !r.Time.IsZero() {
 		if rep == nil {
 			s.appendRawKey(e.timeJSON)
 			s.appendBuiltinTime(r.Time)
@@ -177,8 +184,8 @@ func (e *Encoder) AppendRecordLocal(dst []byte, r *slog.Record, ctxAttrs []slog.
 		s.appendAttr(slog.Any(e.sourceKey, src))
 	}
 	if rep == nil {
-		s.appendRawKey(e.msgJSON)
-		s.appendString(r.Message)
+		s.appendRawKey(e.openMsg)
+		s.buf = append(AppendEscaped(s.buf, r.Message), '"')
 	} else {
 		s.appendAttr(slog.String(e.msgKey, r.Message))
 	}
@@ -616,6 +623,11 @@ func (s *state) appendTime(t time.Time) { s.appendTimeFrom(t, &otherSecond) }
 // appendTimeFrom appends t with c as the cache of its second.
 func (s *state) appendTimeFrom(t time.Time, c *secondCache) {
 	s.buf = append(s.buf, '"')
+	s.appendQuotedTimeRest(t, c)
+}
+
+// appendQuotedTimeRest is appendTimeFrom after its opening quote.
+func (s *state) appendQuotedTimeRest(t time.Time, c *secondCache) {
 	var ok bool
 	if s.buf, ok = appendRFC3339Nano(s.buf, t, c); !ok {
 		// RFC 3339 has exactly four year digits. slog writes the error
