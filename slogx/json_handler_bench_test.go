@@ -38,6 +38,25 @@ func attrs5() []slog.Attr {
 	}
 }
 
+// realistic is what a service logs when a call fails, the benchmarks
+// module's realistic record: a 60-character message (see realisticMsg), a
+// 50-character request id of hex and digit runs (a trace id and a
+// microsecond stamp), a byte count, a duration with sub-millisecond digits,
+// a deadline and a dial error.
+func realistic() []slog.Attr {
+	return []slog.Attr{
+		slog.String("request_id", "7c9e6679f4a54e1b2d3c8a90b1f2e3d4-17324567890123456"),
+		slog.Int("bytes", 48213),
+		slog.Duration("elapsed", 3000412871*time.Nanosecond),
+		slog.Time("deadline", benchTime.Add(2500*time.Millisecond)),
+		slog.Any("err", errDial),
+	}
+}
+
+const realisticMsg = "retrying charge: upstream payment gateway timed out after 3s"
+
+var errDial = errors.New("dial tcp 127.0.0.1:5432: connect: connection refused")
+
 func attrs10() []slog.Attr {
 	return append(attrs5(),
 		slog.String("method", "GET"),
@@ -49,7 +68,11 @@ func attrs10() []slog.Attr {
 }
 
 func benchRecord(as []slog.Attr) slog.Record {
-	r := slog.NewRecord(benchTime, slog.LevelInfo, "request served", 0)
+	return benchRecordMsg("request served", as)
+}
+
+func benchRecordMsg(msg string, as []slog.Attr) slog.Record {
+	r := slog.NewRecord(benchTime, slog.LevelInfo, msg, 0)
 	r.AddAttrs(as...)
 	return r
 }
@@ -63,6 +86,7 @@ func BenchmarkHandler(b *testing.B) {
 	}{
 		{"attrs5", benchRecord(attrs5()), nil},
 		{"attrs10", benchRecord(attrs10()), nil},
+		{"realistic", benchRecordMsg(realisticMsg, realistic()), nil},
 		{"with5", benchRecord(attrs5()), func(h slog.Handler) slog.Handler {
 			return h.WithAttrs([]slog.Attr{
 				slog.String("service", "checkout"), slog.String("version", "1.4.2"),

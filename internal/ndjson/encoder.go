@@ -2,7 +2,6 @@ package ndjson
 
 import (
 	"log/slog"
-	"reflect"
 	"slices"
 	"sync"
 	"time"
@@ -43,7 +42,10 @@ type Options struct {
 type Encoder struct {
 	opts                                 Options
 	timeKey, levelKey, msgKey, sourceKey string
-	prefix                               []byte // pre-encoded WithAttrs output, without a leading comma
+	timeJSON, levelJSON, msgJSON         []byte    // the keys quoted, escaped and followed by ':'
+	levelPairs                           [4][]byte // levelJSON and the quoted names of slog's four levels, DEBUG up
+	openTime, openMsg                    []byte    // `{"time":"` and `"msg":"`: what precedes the text of each
+	prefix                               []byte    // pre-encoded WithAttrs output, without a leading comma
 	groups                               []string
 	nOpenGroups                          int // groups already opened inside prefix
 	local                                bool
@@ -56,7 +58,22 @@ func New(opts Options) *Encoder {
 	e.levelKey = orDefault(opts.LevelKey, slog.LevelKey)
 	e.msgKey = orDefault(opts.MessageKey, slog.MessageKey)
 	e.sourceKey = orDefault(opts.SourceKey, slog.SourceKey)
+	// The built-in keys are the same in every record: escape them once.
+	e.timeJSON = quotedKey(e.timeKey)
+	e.levelJSON = quotedKey(e.levelKey)
+	e.msgJSON = quotedKey(e.msgKey)
+	e.openTime = append(append([]byte{'{'}, e.timeJSON...), '"')
+	e.openMsg = append(slices.Clip(e.msgJSON), '"')
+	for i, name := range [...]string{`"DEBUG"`, `"INFO"`, `"WARN"`, `"ERROR"`} {
+		e.levelPairs[i] = append(slices.Clip(e.levelJSON), name...)
+	}
 	return e
+}
+
+func quotedKey(k string) []byte {
+	s := state{}
+	s.appendKey(k)
+	return s.buf
 }
 
 func orDefault(s, def string) string {
@@ -130,23 +147,31 @@ func (e *Encoder) AppendRecordLocal(dst []byte, r *slog.Record, ctxAttrs []slog.
 	if e.opts.ReplaceAttr != nil {
 		s.initGroups()
 	}
-	s.buf = append(s.buf, '{')
 	// The built-in attributes are not in a group, and ReplaceAttr sees none.
 	groups := s.groups
 	s.groups = nil
 	rep := e.opts.ReplaceAttr
-	if !r.Time.IsZero() {
-		t := r.Time.Round(0) // strip the monotonic reading, as slog does
+	if !r.Time.IsZero() && rep == nil && e.opts.AppendTime == nil {
+		// Nearly every record: the brace, key and opening quote in one copy.
+		s.buf = append(s.buf, e.openTime...)
+		s.sep = true
+		s.appendQuotedTimeRest(r.Time, &recordSecond)
+	} else if s.buf = append(s.buf, '{'); !r.Time.IsZero() {
 		if rep == nil {
-			s.appendKey(e.timeKey)
-			s.appendBuiltinTime(t)
+			s.appendRawKey(e.timeJSON)
+			s.appendBuiltinTime(r.Time)
 		} else {
-			s.appendReplacedBuiltin(slog.Time(e.timeKey, t))
+			// Strip the monotonic reading, as slog does, before user code sees it.
+			s.appendReplacedBuiltin(slog.Time(e.timeKey, r.Time.Round(0)))
 		}
 	}
 	if rep == nil {
-		s.appendKey(e.levelKey)
-		s.appendBuiltinLevel(r.Level)
+		if d := uint(r.Level - slog.LevelDebug); d <= 12 && d%4 == 0 && e.opts.AppendLevel == nil {
+			s.appendRawKey(e.levelPairs[d/4]) // nearly every record: key and level in one copy
+		} else {
+			s.appendRawKey(e.levelJSON)
+			s.appendBuiltinLevel(r.Level)
+		}
 	} else {
 		s.appendReplacedBuiltin(slog.Any(e.levelKey, r.Level))
 	}
@@ -158,8 +183,8 @@ func (e *Encoder) AppendRecordLocal(dst []byte, r *slog.Record, ctxAttrs []slog.
 		s.appendAttr(slog.Any(e.sourceKey, src))
 	}
 	if rep == nil {
-		s.appendKey(e.msgKey)
-		s.appendString(r.Message)
+		s.appendRawKey(e.openMsg)
+		s.buf = append(AppendEscaped(s.buf, r.Message), '"')
 	} else {
 		s.appendAttr(slog.String(e.msgKey, r.Message))
 	}
@@ -203,12 +228,15 @@ func (s *state) appendReplacedBuiltin(a slog.Attr) {
 	}
 }
 
+// appendBuiltinTime appends the record's time. The monotonic clock reading
+// is stripped only for AppendTime, as slog strips it for ReplaceAttr: the
+// encoder's own format reads nothing but the wall clock.
 func (s *state) appendBuiltinTime(t time.Time) {
 	if f := s.e.opts.AppendTime; f != nil {
-		s.buf = f(s.buf, t)
+		s.buf = f(s.buf, t.Round(0))
 		return
 	}
-	s.appendTime(t)
+	s.appendTimeFrom(t, &recordSecond)
 }
 
 func (s *state) appendBuiltinLevel(l slog.Level) {
@@ -254,22 +282,26 @@ func (s *state) appendNonBuiltIns(r *slog.Record) {
 		s.sep = e.prefix[len(e.prefix)-1] != '{'
 	}
 	nOpenGroups := e.nOpenGroups
-	if r.NumAttrs() > 0 {
-		// ReplaceAttr may drop every attribute, so the groups opened for
-		// them are written only if something lands inside.
-		pos := len(s.buf)
-		s.openGroups()
-		nOpenGroups = len(e.groups)
-		empty := true
-		r.Attrs(func(a slog.Attr) bool {
-			if s.appendAttr(a) {
-				empty = false
-			}
-			return true
-		})
+	// The groups not yet open are opened at the first attribute, rather
+	// than after asking r.NumAttrs, which copies the whole Record. And
+	// ReplaceAttr may drop every attribute, so they are kept only if
+	// something lands inside.
+	pos, opened, empty := len(s.buf), false, true
+	r.Attrs(func(a slog.Attr) bool {
+		if !opened {
+			s.openGroups()
+			opened = true
+		}
+		if s.appendAttr(a) {
+			empty = false
+		}
+		return true
+	})
+	if opened {
 		if empty {
 			s.buf = s.buf[:pos]
-			nOpenGroups = e.nOpenGroups
+		} else {
+			nOpenGroups = len(e.groups)
 		}
 	}
 	for range nOpenGroups {
@@ -355,6 +387,41 @@ func (s *state) appendAttrs(as []slog.Attr) bool {
 // It reports whether something was appended.
 func (s *state) appendAttr(a slog.Attr) bool {
 	k := a.Value.Kind()
+	if s.e.opts.ReplaceAttr == nil {
+		// Without ReplaceAttr the common kinds need neither resolving nor
+		// the checks emitAttr makes for groups, nil values and sources:
+		// their key and value go straight out.
+		switch k {
+		case slog.KindString:
+			s.appendKey(a.Key)
+			s.appendString(a.Value.String())
+			return true
+		case slog.KindInt64:
+			s.appendKey(a.Key)
+			s.buf = appendInt(s.buf, a.Value.Int64())
+			return true
+		case slog.KindDuration:
+			s.appendKey(a.Key)
+			s.buf = appendInt(s.buf, int64(a.Value.Duration()))
+			return true
+		case slog.KindTime:
+			s.appendKey(a.Key)
+			s.appendTime(a.Value.Time())
+			return true
+		case slog.KindAny:
+			if err, ok := a.Value.Any().(error); ok {
+				s.appendKey(a.Key)
+				s.appendErrorValue(err)
+				return true
+			}
+		}
+	}
+	return s.appendAttrKind(a, k)
+}
+
+// appendAttrKind is appendAttr for the other cases, kept apart so that
+// appendAttr's common path stays small (a smaller frame, fewer spills).
+func (s *state) appendAttrKind(a slog.Attr, k slog.Kind) bool {
 	if k == slog.KindLogValuer {
 		if ctxattrs.IsLocalOnly(a) {
 			s.local = true // it resolves to nothing; only its presence counts
@@ -440,103 +507,6 @@ func sourceGroup(src *slog.Source) slog.Value {
 		as = append(as, slog.Int("line", src.Line))
 	}
 	return slog.GroupValue(as...)
-}
-
-func (s *state) appendKey(key string) {
-	if s.sep {
-		s.buf = append(s.buf, ',', '"')
-	} else {
-		s.buf = append(s.buf, '"')
-	}
-	s.buf = AppendEscaped(s.buf, key)
-	s.buf = append(s.buf, '"', ':')
-	s.sep = true
-}
-
-func (s *state) appendString(str string) {
-	s.buf = append(s.buf, '"')
-	s.buf = AppendEscaped(s.buf, str)
-	s.buf = append(s.buf, '"')
-}
-
-func (s *state) appendError(msg string) {
-	s.buf = append(s.buf, `"!ERROR:`...)
-	s.buf = AppendEscaped(s.buf, msg)
-	s.buf = append(s.buf, '"')
-}
-
-func (s *state) appendValue(v slog.Value, k slog.Kind) {
-	switch k {
-	case slog.KindString:
-		s.appendString(v.String())
-	case slog.KindInt64:
-		s.buf = appendInt(s.buf, v.Int64())
-	case slog.KindUint64:
-		s.buf = appendUint(s.buf, v.Uint64())
-	case slog.KindFloat64:
-		var ok bool
-		if s.buf, ok = appendFloat(s.buf, v.Float64()); !ok {
-			s.appendMarshaled(v.Float64())
-		}
-	case slog.KindBool:
-		if v.Bool() {
-			s.buf = append(s.buf, "true"...)
-		} else {
-			s.buf = append(s.buf, "false"...)
-		}
-	case slog.KindDuration:
-		s.buf = appendInt(s.buf, int64(v.Duration())) // as json.Marshal does
-	case slog.KindTime:
-		s.appendTime(v.Time())
-	case slog.KindAny:
-		s.appendAny(v.Any())
-	default:
-		// Resolve never returns a LogValuer and groups are handled by the
-		// caller, so this is unreachable, as in slog.
-		panic("ndjson: bad kind: " + v.Kind().String())
-	}
-}
-
-// appendAny renders values of kind Any. Panics in user code (Error,
-// MarshalJSON) are recovered and rendered as slog renders them.
-func (s *state) appendAny(a any) {
-	defer func() {
-		if r := recover(); r != nil {
-			if rv := reflect.ValueOf(a); rv.Kind() == reflect.Pointer && rv.IsNil() {
-				s.appendString("<nil>")
-				return
-			}
-			s.appendString(sprintf("!PANIC: %v", r))
-		}
-	}()
-	switch x := a.(type) {
-	case slog.Level:
-		// Level.MarshalJSON quotes Level.String, which needs no escaping.
-		s.buf = append(s.buf, '"')
-		s.buf = AppendLevelName(s.buf, x)
-		s.buf = append(s.buf, '"')
-		return
-	case error:
-		if !isMarshaler(x) {
-			s.appendString(x.Error())
-			return
-		}
-	}
-	s.appendMarshaled(a)
-}
-
-func (s *state) appendTime(t time.Time) {
-	s.buf = append(s.buf, '"')
-	var ok bool
-	if s.buf, ok = AppendRFC3339Nano(s.buf, t); !ok {
-		// RFC 3339 has exactly four year digits. slog writes the error
-		// string and then the time anyway; we reproduce it.
-		s.buf = s.buf[:len(s.buf)-1]
-		s.appendError("time.Time year outside of range [0,9999]")
-		s.buf = append(s.buf, '"')
-		s.buf = t.AppendFormat(s.buf, time.RFC3339Nano)
-	}
-	s.buf = append(s.buf, '"')
 }
 
 var plainEncoder = New(Options{})

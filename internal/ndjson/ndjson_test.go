@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 	"unsafe"
@@ -15,9 +16,10 @@ import (
 
 func TestAppendRFC3339NanoMatchesTime(t *testing.T) {
 	zones := []*time.Location{time.UTC, time.Local, time.FixedZone("a", -12*3600), time.FixedZone("b", 14*3600),
-		time.FixedZone("c", 5*3600+45*60), time.FixedZone("d", -59), time.FixedZone("e", 150*3600), time.FixedZone("f", -(9*3600 + 30*60 + 17))}
+		time.FixedZone("c", 5*3600+45*60), time.FixedZone("d", -59), time.FixedZone("e", 150*3600), time.FixedZone("f", -(9*3600 + 30*60 + 17)),
+		time.FixedZone("g", 1000*3600), time.FixedZone("h", -123456*3600)}
 	rng := rand.New(rand.NewPCG(1, 2))
-	check := func(tm time.Time) {
+	check1 := func(tm time.Time) {
 		got, ok := AppendRFC3339Nano(nil, tm)
 		want := tm.AppendFormat(nil, time.RFC3339Nano)
 		inRange := tm.Year() >= 0 && tm.Year() <= 9999
@@ -27,6 +29,14 @@ func TestAppendRFC3339NanoMatchesTime(t *testing.T) {
 		if ok && string(got) != string(want) {
 			t.Fatalf("got %s, want %s", got, want)
 		}
+	}
+	// Each time is formatted on a miss of the second's cache, then on a hit
+	// with other nanoseconds, then as the same instant in another zone,
+	// which must not be served the first zone's text.
+	check := func(tm time.Time) {
+		check1(tm)
+		check1(tm.Truncate(time.Second).Add(time.Duration(rng.Int64N(1e9))))
+		check1(tm.In(zones[rng.IntN(len(zones))]))
 	}
 	edges := []time.Time{
 		time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(0, 2, 29, 23, 59, 59, 999999999, time.UTC),
@@ -76,7 +86,7 @@ func TestAppendUint(t *testing.T) {
 func TestAppendEscapedMatchesEncodingJSON(t *testing.T) {
 	specials := []string{"\"", "\\", "\x00", "\x1f", "\n", "\x7f", "\x80", "\xff", "é", "\u2028", "\u2029", "<", "&", "🎉", " "}
 	for _, sp := range specials {
-		for n := 1; n < 20; n++ {
+		for n := 1; n < 70; n++ { // past 32, where long strings are copied before they are checked
 			for pos := 0; pos < n; pos++ {
 				s := strings.Repeat("a", pos) + sp + strings.Repeat("b", n-1-pos)
 				checkEscape(t, s)
@@ -85,7 +95,7 @@ func TestAppendEscapedMatchesEncodingJSON(t *testing.T) {
 	}
 	rng := rand.New(rand.NewPCG(5, 6))
 	for range 20_000 {
-		b := make([]byte, rng.IntN(40))
+		b := make([]byte, rng.IntN(80))
 		for i := range b {
 			if rng.IntN(4) == 0 {
 				b[i] = byte(rng.IntN(256))
@@ -143,4 +153,55 @@ func safeBytes(s string, i int) int {
 		i++
 	}
 	return i
+}
+
+// TestAppendRFC3339NanoConcurrent has goroutines format times of a few
+// seconds and zones at once, so that they evict each other's entry of the
+// cache while others read it; every text must still be the time's own
+// (and -race checks the cache's sequence lock).
+func TestAppendRFC3339NanoConcurrent(t *testing.T) {
+	zones := []*time.Location{time.UTC, time.FixedZone("x", 5*3600+30*60), time.FixedZone("y", -7*3600)}
+	base := time.Date(2026, 11, 21, 23, 59, 58, 0, time.UTC)
+	var wg sync.WaitGroup
+	errs := make(chan string, 8)
+	for g := range 8 {
+		wg.Go(func() {
+			rng := rand.New(rand.NewPCG(uint64(g), 7))
+			var b []byte
+			for range 20_000 {
+				tm := base.Add(time.Duration(rng.Int64N(4e9))).In(zones[rng.IntN(len(zones))])
+				b, _ = AppendRFC3339Nano(b[:0], tm)
+				if want := tm.Format(time.RFC3339Nano); string(b) != want {
+					errs <- string(b) + " != " + want
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Fatal(e)
+	}
+}
+
+// TestDigits8Exhaustive checks digits8 on every input it accepts, against
+// an odometer of eight decimal digits counted up alongside: its lanes and
+// reciprocals are exact only over that range, so all of it is checked.
+func TestDigits8Exhaustive(t *testing.T) {
+	var odo [8]byte
+	for v := range uint32(1e8) {
+		d := digits8(v)
+		for i, want := range odo {
+			if got := byte(d >> (8 * i)); got != want {
+				t.Fatalf("digits8(%d): digit %d is %d, want %d", v, i, got, want)
+			}
+		}
+		for i := 7; i >= 0; i-- {
+			if odo[i]++; odo[i] < 10 {
+				break
+			}
+			odo[i] = 0
+		}
+	}
 }

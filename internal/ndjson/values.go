@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"math/bits"
 	"slices"
 	"strconv"
 	"sync"
@@ -27,30 +28,45 @@ func appendInt(b []byte, n int64) []byte {
 	return appendUint(b, uint64(n))
 }
 
-// appendUint formats n two digits at a time; integers are in nearly every
-// record (status codes, sizes, durations), so this beats strconv's general
-// path on the hot path.
+// appendUint formats n eight digits at a time with digits8, which needs
+// neither a loop nor a table; integers are in nearly every record (status
+// codes, sizes, durations), so this beats strconv's general path on the hot
+// path.
 func appendUint(b []byte, n uint64) []byte {
 	if n < 10 {
 		return append(b, byte('0'+n))
 	}
-	var tmp [20]byte
-	i := len(tmp)
-	for n >= 100 {
-		q := n / 100
-		d := (n - q*100) * 2
-		i -= 2
-		tmp[i], tmp[i+1] = digitPairs[d], digitPairs[d+1]
-		n = q
+	if n >= 1e8 {
+		b = appendUint(b, n/1e8)
+		return putDigits(b, digits8(uint32(n%1e8)), 8)
 	}
-	if n >= 10 {
-		i -= 2
-		tmp[i], tmp[i+1] = digitPairs[n*2], digitPairs[n*2+1]
-	} else {
-		i--
-		tmp[i] = byte('0' + n)
-	}
-	return append(b, tmp[i:]...)
+	d := digits8(uint32(n))
+	lead := bits.TrailingZeros64(d) / 8 // the leading zeros are the low bytes
+	return putDigits(b, d>>(8*lead), 8-lead)
+}
+
+// putDigits appends the first n of the digits packed in d by digits8.
+func putDigits(b []byte, d uint64, n int) []byte {
+	l := len(b)
+	b = slices.Grow(b, 8)
+	binary.LittleEndian.PutUint64(b[l:l+8], d|0x3030303030303030)
+	return b[:l+n]
+}
+
+// digits8 returns the eight decimal digits of v < 1e8, leading zeros
+// included, as byte values 0-9 packed little-endian (the first digit in the
+// low byte), so that adding '0' to every byte and storing the word writes
+// them in order. It splits v into 4-digit halves in 32-bit lanes, each
+// half into 2-digit quarters in 16-bit lanes, and each quarter into digits,
+// all by multiplying by reciprocals that are exact for these ranges
+// (10486/2^20 for /100 below 10,000; 103/2^10 for /10 below 100), so the
+// lanes never carry into each other once masked.
+func digits8(v uint32) uint64 {
+	x := uint64(v/10000) | uint64(v%10000)<<32
+	hundreds := (x * 10486 >> 20) & 0x0000007f0000007f
+	x = hundreds | (x-hundreds*100)<<16
+	tens := (x * 103 >> 10) & 0x000f000f000f000f
+	return tens | (x-tens*10)<<8
 }
 
 const digitPairs = "00010203040506070809" +
@@ -127,9 +143,12 @@ func (s *state) appendMarshaled(v any) {
 // quote and backslash escaped, U+2028 and U+2029 escaped, and invalid UTF-8
 // replaced by \ufffd.
 //
-// Plain ASCII, the common case, is checked and copied a word at a time in
-// one pass (short strings never reach memmove); the first word that may
-// need escaping hands over to the byte-wise encoder.
+// Plain ASCII is the common case. A string shorter than 32 bytes (keys,
+// most values) is checked and copied a word at a time through registers,
+// without a call to memmove; a longer one is copied first (memmove is the
+// fastest copy there is) and then checked in place. A string that needs
+// escaping is handed to the byte-wise encoder from the first word that may
+// need it.
 func AppendEscaped(buf []byte, str string) []byte {
 	n := len(str)
 	if n < 4 {
@@ -148,20 +167,41 @@ func AppendEscaped(buf []byte, str string) []byte {
 		}
 		return buf
 	}
-	l := len(buf)
-	buf = slices.Grow(buf, n)
-	out := buf[l : l+n]
-	// A read-only view of the string's bytes; the binary.LittleEndian loads
-	// and stores compile to single instructions where unaligned access is
-	// allowed and stay correct elsewhere.
-	src := unsafe.Slice(unsafe.StringData(str), n)
 	if n < 8 {
+		// A read-only view of the string's bytes; the binary.LittleEndian
+		// loads and stores compile to single instructions where unaligned
+		// access is allowed and stay correct elsewhere.
+		src := unsafe.Slice(unsafe.StringData(str), n)
 		a, b := binary.LittleEndian.Uint32(src), binary.LittleEndian.Uint32(src[n-4:])
-		if !plain32(a) || !plain32(b) {
+		if !plain64(uint64(a) | uint64(b)<<32) { // both halves in one check
 			return appendEscapedSlow(buf, str, 0)
 		}
+		l := len(buf)
+		buf = slices.Grow(buf, n)
+		out := buf[l : l+n]
 		binary.LittleEndian.PutUint32(out, a)
 		binary.LittleEndian.PutUint32(out[n-4:], b) // overlaps; same bytes
+		return buf[:l+n]
+	}
+	l := len(buf)
+	if n >= 32 {
+		buf = append(buf, str...)
+		if p := plainPrefix(buf[l:]); p < n {
+			return appendEscapedSlow(buf[:l], str, p)
+		}
+		return buf
+	}
+	buf = slices.Grow(buf, n)
+	out := buf[l : l+n]
+	src := unsafe.Slice(unsafe.StringData(str), n)
+	if n <= 16 {
+		// Two words that overlap unless n is 16, tested at once.
+		a, b := binary.LittleEndian.Uint64(src), binary.LittleEndian.Uint64(src[n-8:])
+		if escapeBits(a)|escapeBits(b) != 0 {
+			return appendEscapedSlow(buf, str, 0)
+		}
+		binary.LittleEndian.PutUint64(out, a)
+		binary.LittleEndian.PutUint64(out[n-8:], b)
 		return buf[:l+n]
 	}
 	i := 0
@@ -177,31 +217,51 @@ func AppendEscaped(buf []byte, str string) []byte {
 		if !plain64(x) {
 			return appendEscapedSlow(buf, str, i)
 		}
-		binary.LittleEndian.PutUint64(out[n-8:], x)
+		binary.LittleEndian.PutUint64(out[n-8:], x) // overlaps; same bytes
 	}
 	return buf[:l+n]
 }
 
+// plainPrefix returns len(b) (at least 8) if no byte of b needs escaping,
+// else a position at or before the first byte that does.
+func plainPrefix(b []byte) int {
+	n := len(b)
+	w := b
+	// Two words a test, so that the branch and the loop cost half as much.
+	for ; len(w) >= 16; w = w[16:] {
+		if escapeBits(binary.LittleEndian.Uint64(w))|escapeBits(binary.LittleEndian.Uint64(w[8:])) != 0 {
+			return n - len(w)
+		}
+	}
+	if len(w) >= 8 {
+		if !plain64(binary.LittleEndian.Uint64(w)) {
+			return n - len(w)
+		}
+	}
+	// The last word overlaps the words checked above.
+	if !plain64(binary.LittleEndian.Uint64(b[n-8:])) {
+		return n &^ 7
+	}
+	return n
+}
+
 // plain64 reports whether none of the eight bytes of x needs escaping: no
-// byte < 0x20, '"', '\\' or >= 0x80. (v-lo)&^v&hi is non-zero exactly when
-// v has a zero byte (and (v-n*lo)&^v&hi when it has a byte below n), the
-// classic SWAR tests; x itself has the high bit of every non-ASCII byte.
-func plain64(x uint64) bool {
+// byte < 0x20, '"', '\\' or >= 0x80.
+func plain64(x uint64) bool { return escapeBits(x) == 0 }
+
+// escapeBits is non-zero if a byte of x needs escaping (the high bit of
+// some byte set), the classic SWAR tests: v-n*lo has a byte's high bit set
+// where v's byte is below n, or is at least 0x80 + n, or took a borrow from
+// a byte below n. The last two happen only in a word that has a byte below
+// n or of 0x80 and up, and x itself has the high bit of every byte of 0x80
+// and up, so the usual &^v is not needed: the word is flagged either way.
+func escapeBits(x uint64) uint64 {
 	const (
 		lo = 0x0101010101010101
 		hi = 0x8080808080808080
 	)
 	q, k := x^('"'*lo), x^('\\'*lo)
-	return ((x-0x20*lo)&^x|(q-lo)&^q|(k-lo)&^k|x)&hi == 0
-}
-
-func plain32(x uint32) bool {
-	const (
-		lo = 0x01010101
-		hi = 0x80808080
-	)
-	q, k := x^('"'*lo), x^('\\'*lo)
-	return ((x-0x20*lo)&^x|(q-lo)&^q|(k-lo)&^k|x)&hi == 0
+	return ((x - 0x20*lo) | (q - lo) | (k - lo) | x) & hi
 }
 
 // appendEscapedSlow is encoding/json's string encoder with escapeHTML off,
