@@ -36,7 +36,7 @@ type Queue interface {
 
 // Config configures a [Face].
 type Config struct {
-	// Name prefixes errors, e.g. "slogx/victoria".
+	// Name prefixes errors, e.g. "victoria".
 	Name  string
 	Queue Queue
 	// Encoder is the root encoder of the face's wire format: no

@@ -120,7 +120,7 @@ const (
 // Config configures a [Sink]. Zero fields take the defaults above.
 type Config struct {
 	// Name prefixes errors and the fallback summary lines, e.g.
-	// "slogx/victoria".
+	// "victoria".
 	Name string
 
 	// Endpoints are the URLs batches are POSTed to. Batches go to the
@@ -227,20 +227,25 @@ func (c Config) withDefaults() (Config, error) {
 			bad("%s is %d; it must not be negative", name, v)
 		}
 	}
+	nonNegD := func(name string, d time.Duration) {
+		if d < 0 {
+			bad("%s is %v; it must not be negative", name, d)
+		}
+	}
 	nonNeg("BatchSize", int64(c.BatchSize))
 	nonNeg("MaxBatchBytes", int64(c.MaxBatchBytes))
-	nonNeg("FlushInterval", int64(c.FlushInterval))
+	nonNegD("FlushInterval", c.FlushInterval)
 	nonNeg("QueueSize", int64(c.QueueSize))
 	nonNeg("QueueBytes", int64(c.QueueBytes))
-	nonNeg("BlockTimeout", int64(c.BlockTimeout))
-	nonNeg("RequestTimeout", int64(c.RequestTimeout))
-	nonNeg("Retry.MinBackoff", int64(c.Retry.MinBackoff))
-	nonNeg("Retry.MaxBackoff", int64(c.Retry.MaxBackoff))
-	nonNeg("Retry.Budget", int64(c.Retry.Budget))
-	nonNeg("Retry.MaxRetryAfter", int64(c.Retry.MaxRetryAfter))
-	nonNeg("DropReportInterval", int64(c.DropReportInterval))
-	nonNeg("CloseTimeout", int64(c.CloseTimeout))
-	nonNeg("IdleConnTimeout", int64(c.IdleConnTimeout))
+	nonNegD("BlockTimeout", c.BlockTimeout)
+	nonNegD("RequestTimeout", c.RequestTimeout)
+	nonNegD("Retry.MinBackoff", c.Retry.MinBackoff)
+	nonNegD("Retry.MaxBackoff", c.Retry.MaxBackoff)
+	nonNegD("Retry.Budget", c.Retry.Budget)
+	nonNegD("Retry.MaxRetryAfter", c.Retry.MaxRetryAfter)
+	nonNegD("DropReportInterval", c.DropReportInterval)
+	nonNegD("CloseTimeout", c.CloseTimeout)
+	nonNegD("IdleConnTimeout", c.IdleConnTimeout)
 
 	def := func(p *int, d int) {
 		if *p == 0 {
@@ -290,7 +295,7 @@ func (c Config) withDefaults() (Config, error) {
 		c.Fallback = os.Stderr
 	}
 	if c.Name == "" {
-		c.Name = "slogx/sink"
+		c.Name = "sink"
 	}
 
 	if c.QueueSize > MaxQueueSize {

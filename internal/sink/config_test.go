@@ -1,6 +1,7 @@
 package sink
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -48,5 +49,23 @@ func TestDependentDefaults(t *testing.T) {
 			t.Errorf("%s: derived %+v", tt.name, s.cfg)
 		}
 		s.Close()
+	}
+}
+
+// A negative duration is shown as a duration, the unit the user wrote it in,
+// not as a count of nanoseconds.
+func TestNegativeDurationsPrintAsDurations(t *testing.T) {
+	cfg := Config{Endpoints: []string{"http://127.0.0.1:9428"}, FlushInterval: -time.Second, Retry: Retry{Budget: -90 * time.Second}}
+	err := cfg.Validate()
+	if err == nil {
+		t.Fatal("negative durations were accepted")
+	}
+	for _, want := range []string{"FlushInterval is -1s", "Retry.Budget is -1m30s"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not say %q", err, want)
+		}
+	}
+	if strings.Contains(err.Error(), "-1000000000") {
+		t.Errorf("error %q shows nanoseconds", err)
 	}
 }

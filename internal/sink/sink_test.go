@@ -40,7 +40,7 @@ func TestConfigDefaultsAndErrors(t *testing.T) {
 		{Config{Endpoints: []string{"ftp://h"}}, "scheme must be http or https"},
 		{Config{Endpoints: []string{"http://"}}, "no host"},
 		{Config{Endpoints: []string{"http://h"}, BatchSize: -1}, "BatchSize is -1"},
-		{Config{Endpoints: []string{"http://h"}, FlushInterval: -time.Second}, "FlushInterval is -1000000000"},
+		{Config{Endpoints: []string{"http://h"}, FlushInterval: -time.Second}, "FlushInterval is -1s"},
 		{Config{Endpoints: []string{"http://h"}, QueueSize: 10, BatchSize: 1000}, "BatchSize 1000 is larger than QueueSize 10"},
 		{Config{Endpoints: []string{"http://h"}, QueueSize: MaxQueueSize + 1}, "QueueSize is 4194305"},
 		{Config{Endpoints: []string{"http://h"}, QueueBytes: 1000, MaxBatchBytes: 1 << 20}, "MaxBatchBytes 1048576 is larger than QueueBytes 1000"},

@@ -70,7 +70,8 @@ func openSpool(cfg Config) (*spool.Spool, error) {
 	}
 	sp, err := spool.Open(*cfg.Spool)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", cfg.Name, err)
+		// The face names itself in front of what New returns.
+		return nil, err
 	}
 	return sp, nil
 }

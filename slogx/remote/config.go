@@ -180,7 +180,7 @@ func (o *Options) config() (config, error) {
 		cfg.fallback = os.Stderr
 	}
 	cfg.sink = sink.Config{
-		Name:           "slogx/remote",
+		Name:           "remote",
 		Endpoints:      []string{endpoint},
 		Prepare:        hdr.Prepare(),
 		BatchSize:      o.BatchSize,

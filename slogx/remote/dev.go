@@ -52,7 +52,7 @@ func (q *devQueue) EnqueueOwned(b *[]byte) error {
 		// Nowhere else to put it: count it as written to the fallback, as
 		// the sink does when its fallback fails, and say why.
 		q.spilled.Add(1)
-		q.setLastError(fmt.Errorf("slogx/remote: development mode: writing to the fallback: %w (%d bytes lost)", err, len(*b)))
+		q.setLastError(fmt.Errorf("remote: development mode: writing to the fallback: %w (%d bytes lost)", err, len(*b)))
 		return nil
 	}
 	q.delivered.Add(1)
@@ -91,7 +91,7 @@ func (q *devQueue) Close() error {
 	if st.Accepted == st.Delivered {
 		return nil
 	}
-	return fmt.Errorf("slogx/remote: development mode: %d of %d records not written (%d too large, %d failed writes); last error: %v",
+	return fmt.Errorf("remote: development mode: %d of %d records not written (%d too large, %d failed writes); last error: %v",
 		st.Accepted-st.Delivered, st.Accepted, st.DroppedTooLarge, st.Spilled, st.LastError)
 }
 

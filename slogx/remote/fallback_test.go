@@ -43,7 +43,7 @@ func TestUnreachableSpillsReadableLines(t *testing.T) {
 				if err := json.Unmarshal(l, &m); err != nil {
 					t.Fatalf("not a JSON line: %v: %q", err, head(l, 200))
 				}
-				if m["level"] == "WARN" && strings.HasPrefix(m["msg"].(string), "slogx/remote:") {
+				if m["level"] == "WARN" && strings.HasPrefix(m["msg"].(string), "remote:") {
 					continue // a summary line
 				}
 				records++

@@ -42,7 +42,7 @@ func New(opts Options) (*Handler, error) {
 		return nil, fmt.Errorf("remote: bad options: %w", err)
 	}
 	fc := shipper.Config{
-		Name:       "slogx/remote",
+		Name:       "remote",
 		Encoder:    cfg.format.Encoder(),
 		Level:      opts.Level,
 		MaxLine:    cfg.maxLine,

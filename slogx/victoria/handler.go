@@ -57,7 +57,7 @@ func New(opts Options) (*Handler, error) {
 		return nil, fmt.Errorf("victoria: bad options: %w", err)
 	}
 	return &Handler{f: shipper.New(shipper.Config{
-		Name:      "slogx/victoria",
+		Name:      "victoria",
 		Queue:     s,
 		Encoder:   format.Encoder(),
 		Level:     opts.Level,

@@ -148,8 +148,8 @@ func parseNDJSON(t testing.TB, b []byte) []map[string]any {
 }
 
 var (
-	summaryRE    = regexp.MustCompile(`^slogx/victoria: (\d+) records `)
-	dropReportRE = regexp.MustCompile(`^slogx/victoria: dropped (\d+) records in the last [0-9.]+ s: `)
+	summaryRE    = regexp.MustCompile(`^victoria: (\d+) records `)
+	dropReportRE = regexp.MustCompile(`^victoria: dropped (\d+) records in the last [0-9.]+ s: `)
 )
 
 // splitFallback separates the summary lines of a fallback stream from the

@@ -408,7 +408,7 @@ func (o *Options) config() (config, error) {
 	cfg := config{
 		maxLine: maxLine,
 		sink: sink.Config{
-			Name:           "slogx/victoria",
+			Name:           "victoria",
 			Endpoints:      endpoints,
 			ContentType:    "application/stream+json",
 			BatchSize:      o.BatchSize,
