@@ -8,6 +8,7 @@ package shipper
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math/bits"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"go.slogx.dev/internal/ctxattrs"
+	"go.slogx.dev/internal/reentry"
 	"go.slogx.dev/internal/sink"
 	"go.slogx.dev/internal/wire"
 )
@@ -72,10 +74,10 @@ type core struct {
 	// caps what it hands out at its largest pooled size anyway).
 	sizeHint atomic.Int64
 
-	filtered, hookPanics atomic.Uint64
-	errMu                sync.Mutex
-	hookErr              error
-	hookErrAt            time.Time
+	filtered, hookPanics, hookReentrant atomic.Uint64
+	errMu                               sync.Mutex
+	hookErr                             error
+	hookErrAt                           time.Time
 }
 
 // New returns the root face for cfg.
@@ -109,11 +111,18 @@ func (f Face) Handle(ctx context.Context, r *slog.Record) error {
 		return nil
 	}
 	if c.BeforeSend != nil {
+		if inHook.Load() != 0 && hookCode.OnStack() {
+			// Logged from inside a BeforeSend: running the hook again
+			// would recurse without end, and sending the record without
+			// it would skip what the hook is there to do.
+			c.hookReentrant.Add(1)
+			return ErrHookReentrant
+		}
 		hr := recordPool.Get().(*slog.Record)
 		// Clone: the hook may add attributes, which must not write into an
 		// array the caller's record shares.
 		*hr = r.Clone()
-		keep, panicked := f.callHook(ctx, hr)
+		keep, panicked := callHook(f, ctx, hr)
 		rec := *hr
 		*hr = slog.Record{}
 		recordPool.Put(hr)
@@ -125,8 +134,26 @@ func (f Face) Handle(ctx context.Context, r *slog.Record) error {
 	return f.handle(r, ctxAttrs)
 }
 
-// callHook runs BeforeSend, recovering and counting a panic.
-func (f Face) callHook(ctx context.Context, r *slog.Record) (keep, panicked bool) {
+// ErrHookReentrant is what Handle returns for a record logged from inside
+// a BeforeSend hook through the handler that runs it. The record is not
+// sent; it is counted in Stats.HookReentrant.
+var ErrHookReentrant = errors.New("record logged from inside BeforeSend through the same handler; not sent")
+
+// inHook counts the goroutines inside callHook, so that telling whether a
+// log call comes from inside a hook costs nothing while none runs.
+var inHook atomic.Int64
+
+// hookCode spans the code of callHook; see [reentry].
+var hookCode = reentry.CodeRange(callHook)
+
+// callHook runs BeforeSend, recovering and counting a panic. It is the one
+// place the hook is called, so that a call in progress can be found on the
+// stack.
+//
+//go:noinline
+func callHook(f Face, ctx context.Context, r *slog.Record) (keep, panicked bool) {
+	inHook.Add(1)
+	defer inHook.Add(-1)
 	defer func() {
 		if p := recover(); p != nil {
 			keep, panicked = false, true
@@ -181,6 +208,7 @@ func (f Face) Stats() Stats {
 	st := statsFrom(f.c.Queue.Stats())
 	st.Filtered = f.c.filtered.Load()
 	st.HookPanics = f.c.hookPanics.Load()
+	st.HookReentrant = f.c.hookReentrant.Load()
 	f.c.errMu.Lock()
 	if f.c.hookErr != nil && f.c.hookErrAt.After(st.LastErrorAt) {
 		st.LastError, st.LastErrorAt = f.c.hookErr, f.c.hookErrAt

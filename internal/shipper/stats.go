@@ -42,6 +42,12 @@ type Stats struct {
 	// records are not sent (a half-edited record might carry what the hook
 	// meant to remove) and are counted here, not in Accepted.
 	HookPanics uint64
+	// HookReentrant counts the records logged from inside a BeforeSend
+	// hook through the handler that runs it (directly, or through a logger
+	// that reaches it, such as slog's default). They are not sent: running
+	// the hook on them would recurse without end, and skipping it would
+	// skip what the hook is for. They are not in Accepted.
+	HookReentrant uint64
 	// Batches counts the requests the server acknowledged; Bytes and
 	// WireBytes are their bodies before and after compression.
 	Batches, Bytes, WireBytes uint64

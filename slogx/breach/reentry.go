@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"reflect"
-	"runtime"
 	"sync/atomic"
+
+	"go.slogx.dev/internal/reentry"
 )
 
 // A target may log through the same logger while breach writes to it: a
@@ -28,24 +28,9 @@ import (
 // inTarget counts the goroutines inside callTarget.
 var inTarget atomic.Int64
 
-// callTargetLo and callTargetHi bound the code of callTarget: a return
-// address in between, on a goroutine's stack, is a call to a target in
-// progress. A range rather than the one call's address, because a
-// profile-guided build may split that call by the target's type.
-var callTargetLo, callTargetHi = codeRange(callTarget)
-
-// codeRange returns the range of addresses of fn's code, found once.
-func codeRange(fn func(context.Context, slog.Handler, slog.Record) error) (lo, hi uintptr) {
-	lo = reflect.ValueOf(fn).Pointer()
-	hi = lo
-	for {
-		f := runtime.FuncForPC(hi + 1)
-		if f == nil || f.Entry() != lo {
-			return lo, hi
-		}
-		hi++
-	}
-}
+// targetCode spans the code of callTarget: a return address inside it, on
+// a goroutine's stack, is a call to a target in progress.
+var targetCode = reentry.CodeRange(callTarget)
 
 // callTarget is the only place a breach handler calls a target's Handle.
 //
@@ -59,21 +44,7 @@ func callTarget(ctx context.Context, h slog.Handler, r slog.Record) error {
 // reentrant reports whether the calling goroutine is inside a breach
 // handler's call to its target.
 func reentrant() bool {
-	if inTarget.Load() == 0 {
-		return false
-	}
-	var pcs [32]uintptr
-	for skip := 2; ; skip += len(pcs) {
-		n := runtime.Callers(skip, pcs[:])
-		for _, pc := range pcs[:n] {
-			if pc > callTargetLo && pc <= callTargetHi {
-				return true
-			}
-		}
-		if n < len(pcs) {
-			return false
-		}
-	}
+	return inTarget.Load() != 0 && targetCode.OnStack()
 }
 
 // errReentrant is returned by Flush and Close called from inside a

@@ -131,7 +131,8 @@
 // record not delivered. Records that never entered the queue are counted
 // apart: host-local ones ([go.slogx.dev/slogx.LocalOnly]) in Local, those
 // BeforeSend dropped in Filtered, those whose BeforeSend panicked in
-// HookPanics.
+// HookPanics, those logged from inside BeforeSend through the same handler
+// in HookReentrant.
 //
 // On the fallback each record is one JSON line: the record itself for the
 // JSON formats (a Loki entry with its stream labels; an Elasticsearch

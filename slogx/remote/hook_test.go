@@ -125,3 +125,40 @@ func TestBeforeSendFilters(t *testing.T) {
 		t.Errorf("fallback: %s", fb.Bytes())
 	}
 }
+
+// TestBeforeSendThatLogsThroughTheHandler: a hook that logs through the
+// handler that runs it (here on every call, from several goroutines at
+// once) does not recurse: the inner record is not sent and is counted, and
+// every outer record is sent as usual. Records from other goroutines that
+// happen to log while a hook runs are not mistaken for inner ones.
+func TestBeforeSendThatLogsThroughTheHandler(t *testing.T) {
+	var logger *slog.Logger
+	h, fb := newHandler(t, remote.Options{
+		BeforeSend: func(ctx context.Context, r *slog.Record) bool {
+			logger.WarnContext(ctx, "BeforeSend saw a record", "msg", r.Message)
+			return true
+		},
+	})
+	logger = slog.New(h)
+	const goroutines, each = 4, 250
+	var wg sync.WaitGroup
+	for g := range goroutines {
+		wg.Go(func() {
+			for i := range each {
+				logger.Info("order placed", "id", g*each+i)
+			}
+		})
+	}
+	wg.Wait()
+	if err := h.Close(); err != nil {
+		t.Fatal(err)
+	}
+	st := h.Stats()
+	if st.HookReentrant != goroutines*each || st.Delivered != goroutines*each || st.Accepted != goroutines*each {
+		t.Errorf("stats %+v: want %d records delivered and %d logged from inside the hook counted", st, goroutines*each, goroutines*each)
+	}
+	checkAccounting(t, st)
+	if n := bytes.Count(fb.Bytes(), []byte("BeforeSend saw a record")); n != 0 {
+		t.Errorf("%d records logged from inside the hook were written", n)
+	}
+}

@@ -92,9 +92,10 @@ type Options struct {
 	// Stats.Filtered. The record is the hook's only for the call: it must
 	// not be kept. A panic in the hook is recovered and counted in
 	// Stats.HookPanics, and its record is not sent (it may be half edited).
-	// The hook runs on the logging goroutine: keep it fast, and do not log
-	// from it through this handler (or a logger that reaches it, such as
-	// slog's default): that record would run the hook again, without end.
+	// The hook runs on the logging goroutine: keep it fast. A record it
+	// logs through this handler (or a logger that reaches it, such as
+	// slog's default) is not sent, since it would run the hook again
+	// without end; it is counted in Stats.HookReentrant.
 	//
 	// Default: nil, every enabled record is sent.
 	BeforeSend func(ctx context.Context, r *slog.Record) bool

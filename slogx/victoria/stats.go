@@ -12,7 +12,7 @@ import "go.slogx.dev/internal/shipper"
 //
 //	Accepted + Spool.Recovered == Delivered + Dropped.Total() + Spool.Dropped + Spilled + Spool.Records
 //
-// Filtered and HookPanics belong to slogx/remote's BeforeSend hook, which
+// Filtered, HookPanics and HookReentrant belong to slogx/remote's BeforeSend hook, which
 // this handler does not have: they stay zero.
 type Stats = shipper.Stats
 
