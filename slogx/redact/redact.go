@@ -209,11 +209,10 @@ func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
 	var out []slog.Attr
 	i := 0
 	r.Attrs(func(a slog.Attr) bool {
-		if out == nil && c.clean(&a, h.groups) {
-			i++
-			return true
+		na, ch, done := c.fast(a, h.groups)
+		if !done {
+			na, ch = c.attr(a, h.groups, 0)
 		}
-		na, ch := c.attr(a, h.groups, 0)
 		if ch && out == nil {
 			out = make([]slog.Attr, 0, r.NumAttrs())
 			j := 0

@@ -24,24 +24,34 @@ func isLocalOnly(a slog.Attr) bool {
 	return a.Key == "" && a.Value.Kind() == slog.KindLogValuer && a.Value.Any() == localMarker
 }
 
-// clean reports whether a certainly needs nothing done: the check for the
-// kinds most records carry, cheaper than attr. False means ask attr.
-func (c *config) clean(a *slog.Attr, path []string) bool {
+// fast redacts the kinds most records carry (numbers, times, strings,
+// plain errors) under keys that name no secret, scanning each text once;
+// done is false when a needs attr.
+func (c *config) fast(a slog.Attr, path []string) (na slog.Attr, changed, done bool) {
 	if c.eng.mayFind(a.Key) || c.keys.match(path, a.Key) {
-		return false
+		return a, false, false
 	}
 	switch a.Value.Kind() {
 	case slog.KindInt64, slog.KindUint64, slog.KindFloat64, slog.KindBool, slog.KindDuration, slog.KindTime:
-		return true
+		return a, false, true
 	case slog.KindString:
-		return !c.eng.mayFind(a.Value.String())
+		if s, ch := c.eng.scan(a.Value.String(), false); ch {
+			return slog.Attr{Key: a.Key, Value: slog.StringValue(s)}, true, true
+		}
+		return a, false, true
 	case slog.KindAny:
 		if err, ok := a.Value.Any().(error); ok && printsOnlyError(err) {
 			t, ok := callString(err.Error)
-			return ok && !c.eng.mayFind(t)
+			if !ok {
+				return a, false, false
+			}
+			if s, ch := c.eng.scan(t, false); ch {
+				return slog.Attr{Key: a.Key, Value: slog.StringValue(s)}, true, true
+			}
+			return a, false, true
 		}
 	}
-	return false
+	return a, false, false
 }
 
 // attr returns a with its secrets redacted, and whether anything changed.
