@@ -35,7 +35,7 @@ const (
 // hint really starts: a whole token prefix, a sensitive key before '=',
 // "Authorization:". A detector runs only on such a hint.
 const (
-	bAt uint64 = 1 << iota
+	bAt hint = 1 << iota
 	bColon
 	bEq
 	bQuery // '?', '&', '#'
@@ -52,7 +52,11 @@ const (
 	bUpper // any capital: IBANs
 )
 
-var hintBits = func() (t [256]uint64) {
+// A hint is a set of the bytes hints start on; hintBits maps each byte to
+// its bit. Sixteen bits keep the table at 512 bytes.
+type hint uint16
+
+var hintBits = func() (t [256]hint) {
 	for b := range isTokenAnchor {
 		if isTokenAnchor[b] && isAlpha(byte(b)) {
 			t[b] = bLetter
@@ -78,9 +82,9 @@ var hintBits = func() (t [256]uint64) {
 }()
 
 // hintBytes returns the hint bits of the bytes in s.
-func hintBytes(s string) uint64 {
+func hintBytes(s string) hint {
 	t := &hintBits
-	var b0, b1 uint64
+	var b0, b1 hint
 	i := 0
 	for ; i+8 <= len(s); i += 8 {
 		b0 |= t[s[i]] | t[s[i+1]] | t[s[i+2]] | t[s[i+3]]
@@ -204,16 +208,16 @@ var letterAnchors = func() (ls []byte) {
 // anchorNeeds holds, for each anchor byte, the hint bits every rule
 // anchored there needs from its prefix: a text without them all (a
 // message with no capital, for the capitals of "AIza") is not visited.
-var anchorNeeds = func() (t [256]uint64) {
+var anchorNeeds = func() (t [256]hint) {
 	for b := range tokenAnchors {
 		byPrev := tokenAnchors[b]
 		if byPrev == nil {
 			continue
 		}
-		need := ^uint64(0)
+		need := ^hint(0)
 		for _, rules := range byPrev {
 			for _, a := range rules {
-				var bits uint64
+				var bits hint
 				for i := 0; i < len(a.rule.prefix); i++ {
 					bits |= hintBits[a.rule.prefix[i]]
 				}
@@ -236,7 +240,7 @@ var minTokenLen = func() int {
 }()
 
 // tokenHints returns fToken when a vendor token is anchored on a c in s.
-func tokenHints(s string, c byte, f feature, bits uint64) feature {
+func tokenHints(s string, c byte, f feature, bits hint) feature {
 	if f&fToken != 0 || !isTokenAnchor[c] || len(s) < minTokenLen || bits&anchorNeeds[c] != anchorNeeds[c] {
 		return 0
 	}
@@ -258,7 +262,7 @@ func nextByte(s string, i int, c byte) int {
 }
 
 // tokenHint returns fToken when a vendor token starts at the anchor s[i].
-func tokenHint(s string, i int, f feature, bits uint64) feature {
+func tokenHint(s string, i int, f feature, bits hint) feature {
 	if f&fToken != 0 || !isTokenAnchor[s[i]] || len(s) < minTokenLen || bits&anchorNeeds[s[i]] != anchorNeeds[s[i]] {
 		return 0
 	}
