@@ -50,6 +50,7 @@ const (
 	bLetter // other letters token prefixes are anchored on
 	bDigit
 	bUpper // any capital: IBANs
+	bSlash // '/': token prefixes in URL paths
 )
 
 // A hint is a set of the bytes hints start on; hintBits maps each byte to
@@ -67,7 +68,7 @@ var hintBits = func() (t [256]hint) {
 	}
 	t['@'], t[':'], t['='] = bAt, bColon, bEq
 	t['?'], t['&'], t['#'] = bQuery, bQuery, bQuery
-	t['-'], t['_'], t['.'], t[' '] = bDash, bUnder, bDot, bSpace
+	t['-'], t['_'], t['.'], t[' '], t['/'] = bDash, bUnder, bDot, bSpace, bSlash
 	for c := 'A'; c <= 'Z'; c++ {
 		t[c] |= bUpper
 	}
@@ -166,12 +167,17 @@ func (e *engine) features(s string) feature {
 		}
 	}
 	// "bearer x", "basic x": a scheme word and what separates it from the
-	// credential.
-	if bits&bB != 0 && bits&(bSpace|bColon|bEq) != 0 {
+	// credential; and token prefixes anchored on 'b'.
+	bearer := bits&(bSpace|bColon|bEq) != 0
+	tokens := isTokenAnchor['b'] && bits&anchorNeeds['b'] == anchorNeeds['b'] && len(s) >= minTokenLen
+	if bits&bB != 0 && (bearer || tokens) {
 		for _, c := range [...]byte{'b', 'B'} {
-			for i := strings.IndexByte(s, c); i >= 0 && f&fAuth == 0; i = nextByte(s, i, c) {
-				if (hasPrefixFold(s[i+1:], "earer") && authSep(s, i+6)) || (hasPrefixFold(s[i+1:], "asic") && authSep(s, i+5)) {
+			for i := strings.IndexByte(s, c); i >= 0; i = nextByte(s, i, c) {
+				if bearer && f&fAuth == 0 && ((hasPrefixFold(s[i+1:], "earer") && authSep(s, i+6)) || (hasPrefixFold(s[i+1:], "asic") && authSep(s, i+5))) {
 					f |= fAuth
+				}
+				if tokens {
+					f |= tokenHint(s, i, f, bits)
 				}
 			}
 		}
