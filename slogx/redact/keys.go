@@ -128,9 +128,12 @@ func (ks *keySet) match(path []string, key string) bool {
 	if key == "" {
 		return false
 	}
-	if ks.n > 0 && ks.matchSingle(key) {
-		return true
-	}
+	return ks.n > 0 && ks.matchSingle(key) || ks.matchDotted(path, key)
+}
+
+// matchDotted reports whether key, inside the groups of path, is named by
+// a dotted key.
+func (ks *keySet) matchDotted(path []string, key string) bool {
 	for _, segs := range ks.dotted {
 		if matchPath(path, key, segs) {
 			return true

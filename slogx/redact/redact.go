@@ -105,6 +105,8 @@ type Options struct {
 type config struct {
 	eng         *engine
 	keys        *keySet
+	memo        *keyMemo
+	memoOnly    bool // no dotted key: the memo alone settles a key it holds
 	maxDepth    int
 	skipMessage bool
 }
@@ -119,7 +121,8 @@ func compile(opts *Options) *config {
 		keys = DefaultKeys()
 	}
 	ks := newKeySet(keys)
-	c := &config{eng: newEngine(&o, ks), keys: ks, maxDepth: o.MaxDepth, skipMessage: o.SkipMessage}
+	c := &config{eng: newEngine(&o, ks), keys: ks, memo: new(keyMemo), maxDepth: o.MaxDepth, skipMessage: o.SkipMessage}
+	c.memoOnly = len(ks.dotted) == 0
 	if c.maxDepth <= 0 {
 		c.maxDepth = DefaultMaxDepth
 	}
@@ -205,12 +208,50 @@ func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
 	if !c.skipMessage {
 		msg, changed = c.eng.scan(r.Message, false)
 	}
+	first := c.cleanAttrs(&r, h.groups)
+	ctx = c.context(ctx)
+	if first == r.NumAttrs() {
+		if !changed {
+			return h.next.Handle(ctx, r)
+		}
+		nr := slog.NewRecord(r.Time, r.Level, msg, r.PC)
+		r.Attrs(func(a slog.Attr) bool {
+			nr.AddAttrs(a)
+			return true
+		})
+		return h.next.Handle(ctx, nr)
+	}
+	return h.handleFrom(ctx, r, msg, changed, first)
+}
 
+// cleanAttrs returns how many attributes at the start of r certainly hold
+// nothing to redact. Most records hold nothing, and this pass only looks:
+// it copies no attribute and stops at the first that may hold something.
+func (c *config) cleanAttrs(r *slog.Record, path []string) int {
+	n := 0
+	r.Attrs(func(a slog.Attr) bool {
+		if !c.clean(a, path) {
+			return false
+		}
+		n++
+		return true
+	})
+	return n
+}
+
+// handleFrom redacts the attributes of r from index first on, those before
+// it being clean, and passes r on, or a copy with what was redacted.
+func (h *Handler) handleFrom(ctx context.Context, r slog.Record, msg string, changed bool, first int) error {
+	c := h.cfg
 	var out []slog.Attr
 	i := 0
 	r.Attrs(func(a slog.Attr) bool {
-		na, ch, done := c.fast(a, h.groups)
-		if !done {
+		if i < first {
+			i++
+			return true
+		}
+		na, ch := a, false
+		if i == first || !c.clean(a, h.groups) {
 			na, ch = c.attr(a, h.groups, 0)
 		}
 		if ch && out == nil {
@@ -231,9 +272,6 @@ func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
 		i++
 		return true
 	})
-
-	ctx = c.context(ctx)
-
 	if !changed && out == nil {
 		return h.next.Handle(ctx, r)
 	}

@@ -4,6 +4,7 @@ package redact
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"testing"
@@ -60,5 +61,26 @@ func TestNoAllocationsWhenClean(t *testing.T) {
 	r := benchRecords[0].rec()
 	if n := testing.AllocsPerRun(200, func() { _ = h.Handle(cctx, r) }); n != 0 {
 		t.Errorf("derived handler with context attrs: %v allocations per clean record", n)
+	}
+}
+
+// TestKeysFromDataStopAllocating: a program that makes keys from data
+// fills the memo's slots once; after that, new keys of the same shapes
+// cost no allocation.
+func TestKeysFromDataStopAllocating(t *testing.T) {
+	h := New(nopHandler{}, nil)
+	for i := range 100000 {
+		h.cfg.clean(slog.Int(fmt.Sprintf("shard_%d", i), i), nil)
+	}
+	keys := make([]string, 1000)
+	for i := range keys {
+		keys[i] = fmt.Sprintf("shard_%d", 200000+i)
+	}
+	i := 0
+	if n := testing.AllocsPerRun(len(keys)-1, func() {
+		h.cfg.clean(slog.Int(keys[i], i), nil)
+		i++
+	}); n != 0 {
+		t.Errorf("new keys after the memo filled: %v allocations per attribute", n)
 	}
 }

@@ -24,34 +24,44 @@ func isLocalOnly(a slog.Attr) bool {
 	return a.Key == "" && a.Value.Kind() == slog.KindLogValuer && a.Value.Any() == localMarker
 }
 
-// fast redacts the kinds most records carry (numbers, times, strings,
-// plain errors) under keys that name no secret, scanning each text once;
-// done is false when a needs attr.
-func (c *config) fast(a slog.Attr, path []string) (na slog.Attr, changed, done bool) {
-	if c.eng.mayFind(a.Key) || c.keys.match(path, a.Key) {
-		return a, false, false
+// clean reports whether a certainly holds nothing to redact, looking only
+// at the kinds most records carry (numbers, times, strings, plain errors)
+// under keys that name no secret. False means that attr must look, and
+// may still find nothing.
+func (c *config) clean(a slog.Attr, path []string) bool {
+	if a.Key != "" && !(c.memoOnly && c.memo.has(a.Key)) && !c.cleanKey(a.Key, path) {
+		return false
 	}
 	switch a.Value.Kind() {
 	case slog.KindInt64, slog.KindUint64, slog.KindFloat64, slog.KindBool, slog.KindDuration, slog.KindTime:
-		return a, false, true
+		return true
 	case slog.KindString:
-		if s, ch := c.eng.scan(a.Value.String(), false); ch {
-			return slog.Attr{Key: a.Key, Value: slog.StringValue(s)}, true, true
-		}
-		return a, false, true
+		return !c.eng.mayFind(a.Value.String())
 	case slog.KindAny:
 		if err, ok := a.Value.Any().(error); ok && printsOnlyError(err) {
 			t, ok := callString(err.Error)
-			if !ok {
-				return a, false, false
-			}
-			if s, ch := c.eng.scan(t, false); ch {
-				return slog.Attr{Key: a.Key, Value: slog.StringValue(s)}, true, true
-			}
-			return a, false, true
+			return ok && !c.eng.mayFind(t)
 		}
 	}
-	return a, false, false
+	return false
+}
+
+// cleanKey reports whether key, not empty, inside the groups of path,
+// names no secret and holds nothing a detector finds. Keys found clean
+// outside any dotted key's reach are remembered, and most are settled by
+// the memo before this is called.
+func (c *config) cleanKey(key string, path []string) bool {
+	if len(c.keys.dotted) > 0 && c.keys.matchDotted(path, key) {
+		return false
+	}
+	if c.memo.has(key) {
+		return true
+	}
+	if c.eng.mayFind(key) || c.keys.n > 0 && c.keys.matchSingle(key) {
+		return false
+	}
+	c.memo.add(key)
+	return true
 }
 
 // attr returns a with its secrets redacted, and whether anything changed.
