@@ -41,26 +41,26 @@ func (m *keyMemo) slot(key string) *atomic.Pointer[string] {
 	return &m.slots[h*2654435761>>(32-keyMemoBits)]
 }
 
-// has reports whether key, not empty, was found clean before. Keys are
-// short, and comparing the first and last bytes of both in one or two
-// loads each, rather than calling the runtime's comparison, keeps the hit
-// path free of calls.
+// has reports whether key, not empty, was found clean before.
 func (m *keyMemo) has(key string) bool {
 	p := m.slot(key).Load()
-	if p == nil {
-		return false
-	}
-	k, n := *p, len(key)
-	if len(k) != n {
-		return false
-	}
+	return p != nil && sameKey(*p, key)
+}
+
+// sameKey reports whether a == b. Keys are short, and comparing the first
+// and last bytes of both in one or two loads each, rather than calling the
+// runtime's comparison, keeps the memo's hit path free of calls.
+func sameKey(a, b string) bool {
+	n := len(b)
 	switch {
-	case n >= 8 && n <= 16:
-		return load64(k[:8]) == load64(key[:8]) && load64(k[n-8:]) == load64(key[n-8:])
-	case n >= 4 && n < 8:
-		return load32(k[:4]) == load32(key[:4]) && load32(k[n-4:]) == load32(key[n-4:])
+	case len(a) != n:
+		return false
+	case uint(n-8) <= 8: // 8 to 16 bytes
+		return load64(a[:8]) == load64(b[:8]) && load64(a[n-8:]) == load64(b[n-8:])
+	case uint(n-4) < 4: // 4 to 7
+		return load32(a[:4]) == load32(b[:4]) && load32(a[n-4:]) == load32(b[n-4:])
 	}
-	return k == key
+	return a == b
 }
 
 // load32 reads four bytes, little-endian; the compiler makes it one load.

@@ -93,3 +93,30 @@ func TestKeyMemoConcurrent(t *testing.T) {
 		t.Errorf("%d secrets leaked, under keys like %q", len(leaked), leaked[0])
 	}
 }
+
+// TestCleanDoesNotTakeASecretKeyForARememberedOne: clean compares keys
+// with the memo's slot itself; a secret's key of the same length and slot
+// as a clean key seen before, differing in one byte that the slot does not
+// look at, in each word the comparison loads, is still not clean.
+func TestCleanDoesNotTakeASecretKeyForARememberedOne(t *testing.T) {
+	pairs := [][2]string{ // secret, clean
+		{"pass", "p4ss"}, {"token", "t0ken"}, {"secret", "s3cret"}, {"api_key", "a9i_key"},
+		{"password_hash", "p4ssword_hash"}, {"secret_access_key", "secret_acc3ss_key"},
+	}
+	for n := 10; n <= 16; n++ {
+		s := strings.Repeat("x", n-9) + "_password"
+		pairs = append(pairs, [2]string{s, s[:n-3] + "0" + s[n-2:]})
+	}
+	for _, p := range pairs {
+		c := compile(nil)
+		if c.memo.slot(p[0]) != c.memo.slot(p[1]) {
+			t.Fatalf("%q and %q: not in one slot", p[0], p[1])
+		}
+		if !c.clean(slog.Int(p[1], 1), nil) {
+			t.Fatalf("%q: not clean", p[1])
+		}
+		if c.clean(slog.Int(p[0], 1), nil) || c.clean(slog.Int(p[0], 1), nil) {
+			t.Errorf("%q remembered: %q taken for clean", p[1], p[0])
+		}
+	}
+}

@@ -29,8 +29,24 @@ func isLocalOnly(a slog.Attr) bool {
 // under keys that name no secret. False means that attr must look, and
 // may still find nothing.
 func (c *config) clean(a slog.Attr, path []string) bool {
-	if a.Key != "" && !(c.memoOnly && c.memo.has(a.Key)) && !c.cleanKey(a.Key, path) {
-		return false
+	if k := a.Key; k != "" {
+		// The memo's hit path, has and sameKey written out: a call per
+		// attribute would cost as much as the lookup.
+		known := false
+		if p := c.memo.slot(k).Load(); c.memoOnly && p != nil && len(*p) == len(k) {
+			m, n := *p, len(k)
+			switch {
+			case uint(n-8) <= 8:
+				known = load64(m[:8]) == load64(k[:8]) && load64(m[n-8:]) == load64(k[n-8:])
+			case uint(n-4) < 4:
+				known = load32(m[:4]) == load32(k[:4]) && load32(m[n-4:]) == load32(k[n-4:])
+			default:
+				known = m == k
+			}
+		}
+		if !known && !c.cleanKey(k, path) {
+			return false
+		}
 	}
 	switch a.Value.Kind() {
 	case slog.KindInt64, slog.KindUint64, slog.KindFloat64, slog.KindBool, slog.KindDuration, slog.KindTime:
