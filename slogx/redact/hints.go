@@ -128,9 +128,23 @@ func hintBytes(s string) (hint, int) {
 		digits += int(c >> digitField & 15)
 		i += 8
 	}
+	// The last bytes, fewer than eight, without a loop.
 	var c uint64
-	for ; i < len(s); i++ {
-		c += t[s[i]]
+	switch r := s[i:]; len(r) {
+	case 7:
+		c = t[r[0]] + t[r[1]] + t[r[2]] + t[r[3]] + t[r[4]] + t[r[5]] + t[r[6]]
+	case 6:
+		c = t[r[0]] + t[r[1]] + t[r[2]] + t[r[3]] + t[r[4]] + t[r[5]]
+	case 5:
+		c = t[r[0]] + t[r[1]] + t[r[2]] + t[r[3]] + t[r[4]]
+	case 4:
+		c = t[r[0]] + t[r[1]] + t[r[2]] + t[r[3]]
+	case 3:
+		c = t[r[0]] + t[r[1]] + t[r[2]]
+	case 2:
+		c = t[r[0]] + t[r[1]]
+	case 1:
+		c = t[r[0]]
 	}
 	seen |= c
 	digits += int(c >> digitField & 15)
