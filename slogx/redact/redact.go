@@ -208,7 +208,7 @@ func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
 	if !c.skipMessage {
 		msg, changed = c.eng.scan(r.Message, false)
 	}
-	first := c.cleanAttrs(&r, h.groups)
+	first, f := c.cleanAttrs(&r, h.groups)
 	ctx = c.context(ctx)
 	if first == r.NumAttrs() {
 		if !changed {
@@ -221,27 +221,30 @@ func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
 		})
 		return h.next.Handle(ctx, nr)
 	}
-	return h.handleFrom(ctx, r, msg, changed, first)
+	return h.handleFrom(ctx, r, msg, changed, first, f)
 }
 
 // cleanAttrs returns how many attributes at the start of r certainly hold
-// nothing to redact. Most records hold nothing, and this pass only looks:
-// it copies no attribute and stops at the first that may hold something.
-func (c *config) cleanAttrs(r *slog.Record, path []string) int {
-	n := 0
+// nothing to redact, and the features clean found in the text of the next
+// one. Most records hold nothing, and this pass only looks: it copies no
+// attribute and stops at the first that may hold something.
+func (c *config) cleanAttrs(r *slog.Record, path []string) (n int, f feature) {
 	r.Attrs(func(a slog.Attr) bool {
-		if !c.clean(a, path) {
+		ok, af := c.clean(a, path)
+		if !ok {
+			f = af
 			return false
 		}
 		n++
 		return true
 	})
-	return n
+	return n, f
 }
 
 // handleFrom redacts the attributes of r from index first on, those before
-// it being clean, and passes r on, or a copy with what was redacted.
-func (h *Handler) handleFrom(ctx context.Context, r slog.Record, msg string, changed bool, first int) error {
+// it being clean, and passes r on, or a copy with what was redacted. f
+// holds the features clean found in the text of attribute first, if any.
+func (h *Handler) handleFrom(ctx context.Context, r slog.Record, msg string, changed bool, first int, f feature) error {
 	c := h.cfg
 	var out []slog.Attr
 	i := 0
@@ -250,8 +253,12 @@ func (h *Handler) handleFrom(ctx context.Context, r slog.Record, msg string, cha
 			i++
 			return true
 		}
-		na, ch := a, false
-		if i == first || !c.clean(a, h.groups) {
+		var af feature
+		if i == first {
+			af = f
+		}
+		na, ch, done := c.fast(a, h.groups, af)
+		if !done {
 			na, ch = c.attr(a, h.groups, 0)
 		}
 		if ch && out == nil {

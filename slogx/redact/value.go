@@ -27,8 +27,9 @@ func isLocalOnly(a slog.Attr) bool {
 // clean reports whether a certainly holds nothing to redact, looking only
 // at the kinds most records carry (numbers, times, strings, plain errors)
 // under keys that name no secret. False means that attr must look, and
-// may still find nothing.
-func (c *config) clean(a slog.Attr, path []string) bool {
+// may still find nothing. When a's text is what may hold something, f is
+// its features, for textAttr: the text is not scanned twice.
+func (c *config) clean(a slog.Attr, path []string) (ok bool, f feature) {
 	if k := a.Key; k != "" {
 		// The memo's hit path, has and sameKey written out: a call per
 		// attribute would cost as much as the lookup.
@@ -45,21 +46,65 @@ func (c *config) clean(a slog.Attr, path []string) bool {
 			}
 		}
 		if !known && !c.cleanKey(k, path) {
-			return false
+			return false, 0
 		}
 	}
 	switch a.Value.Kind() {
 	case slog.KindInt64, slog.KindUint64, slog.KindFloat64, slog.KindBool, slog.KindDuration, slog.KindTime:
-		return true
+		return true, 0
 	case slog.KindString:
-		return !c.eng.mayFind(a.Value.String())
+		f, may := c.eng.hints(a.Value.String())
+		return !may, f
 	case slog.KindAny:
 		if err, ok := a.Value.Any().(error); ok && printsOnlyError(err) {
 			t, ok := callString(err.Error)
-			return ok && !c.eng.mayFind(t)
+			if !ok {
+				return false, 0
+			}
+			f, may := c.eng.hints(t)
+			return !may, f
 		}
 	}
-	return false
+	return false, 0
+}
+
+// fast redacts the kinds clean looks at (numbers, times, strings, plain
+// errors) under keys that name no secret, scanning each text once; done
+// is false when a needs attr. It serves records that do hold something,
+// from the first attribute clean could not vouch for; when clean found
+// hints in that one's text, f holds them and the text is not looked at
+// again.
+func (c *config) fast(a slog.Attr, path []string, f feature) (na slog.Attr, changed, done bool) {
+	if f == 0 && a.Key != "" && !c.cleanKey(a.Key, path) {
+		return a, false, false
+	}
+	var text string
+	switch a.Value.Kind() {
+	case slog.KindInt64, slog.KindUint64, slog.KindFloat64, slog.KindBool, slog.KindDuration, slog.KindTime:
+		return a, false, true
+	case slog.KindString:
+		text = a.Value.String()
+	case slog.KindAny:
+		err, ok := a.Value.Any().(error)
+		if !ok || !printsOnlyError(err) {
+			return a, false, false
+		}
+		if text, ok = callString(err.Error); !ok {
+			return a, false, false
+		}
+	default:
+		return a, false, false
+	}
+	s, ch := "", false
+	if f != 0 {
+		s, ch = c.eng.scanHinted(text, f)
+	} else {
+		s, ch = c.eng.scan(text, false)
+	}
+	if ch {
+		return slog.Attr{Key: a.Key, Value: slog.StringValue(s)}, true, true
+	}
+	return a, false, true
 }
 
 // cleanKey reports whether key, not empty, inside the groups of path,
