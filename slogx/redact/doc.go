@@ -163,16 +163,23 @@
 // [Middleware]: keys are normalized into tables compared without hashing,
 // detectors into one list, token rules into a table keyed by the byte each
 // rule's prefix is anchored on. Each string is read once by a branch-free
-// pass that notes which of the bytes hints start on occur in it (digits,
-// '@', ':', '=', '_', '.', '-', a few letters); most strings stop there.
+// pass that notes which of the bytes hints start on occur in it ('@', ':',
+// '=', '_', '.', '-', a few letters) and how many digits it holds; most
+// strings stop there.
 // Only where such a byte occurs, and the other bytes its hints need do
 // too, are those positions visited to check that a hint really starts
 // there: a whole token prefix, a sensitive key before '=', a run of nine
 // digits (found eight bytes at a time), "Authorization:". A detector runs
 // only on such a hint. No regular expression runs on the built-in path.
 // Numbers, durations, times and booleans need no scanning; only their keys
-// are checked, and most keys are rejected by their last bytes. A record
-// with nothing to redact is passed on as it is: no copy and no allocation.
+// are checked. The handlers made by one call of [New] or [Middleware], and
+// those derived from them, remember up to 512 attribute keys they found
+// clean, so a key logged before costs one lookup;
+// a key not remembered (a program that makes keys from data fills the
+// slots, each once, and then stops growing) is scanned and matched every
+// time, most of them rejected by their last bytes. A record is first
+// looked at without copying anything; one with nothing to redact is passed
+// on as it is: no copy and no allocation.
 // A record with secrets costs a new record and one string per rewritten
 // text. BenchmarkLogger in logger_bench_test.go measures the cost through
 // slog.Logger against the bare handler and a handler that does nothing.

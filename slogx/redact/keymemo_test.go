@@ -116,7 +116,7 @@ func TestCleanDoesNotTakeASecretKeyForARememberedOne(t *testing.T) {
 		if !isClean(p[1]) {
 			t.Fatalf("%q: not clean", p[1])
 		}
-		if isClean(p[0]) || isClean(p[0]) {
+		if isClean(p[0]) {
 			t.Errorf("%q remembered: %q taken for clean", p[1], p[0])
 		}
 	}
