@@ -210,16 +210,8 @@ func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
 	}
 	first, f := c.cleanAttrs(&r, h.groups)
 	ctx = c.context(ctx)
-	if first == r.NumAttrs() {
-		if !changed {
-			return h.next.Handle(ctx, r)
-		}
-		nr := slog.NewRecord(r.Time, r.Level, msg, r.PC)
-		r.Attrs(func(a slog.Attr) bool {
-			nr.AddAttrs(a)
-			return true
-		})
-		return h.next.Handle(ctx, nr)
+	if !changed && first == r.NumAttrs() {
+		return h.next.Handle(ctx, r)
 	}
 	return h.handleFrom(ctx, r, msg, changed, first, f)
 }
