@@ -16,12 +16,14 @@ cd "$root"
 
 benchstat() { go run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da "$@"; }
 
-# package → the sub-benchmark key benchstat compares across (-col).
+# package → the sub-benchmark key benchstat compares across (-col). A package
+# whose benchmark families compare on different keys lists them as
+# Family=key pairs (key may be empty); each family is compared on its own.
 declare -A col=(
 	[./slogx]=/handler
 	[./internal/ringbuf]=/impl
 	[./slogx/breach]=
-	[./slogx/redact]=/handler
+	[./slogx/redact]="Handle=/handler Overhead=/handler WithAttrs=/handler Logger=/redact Scan= MayFind="
 	[./slogx/victoria]=/handler
 )
 
@@ -35,9 +37,25 @@ for pkg in "${!col[@]}"; do
 		(cd "$pkg" && "$bin" -test.run '^$' -test.bench . -test.benchmem -test.count 1) >>"$out/$name.txt"
 	done
 	echo "== $pkg"
-	if [[ -n ${col[$pkg]} ]]; then
-		benchstat -col "${col[$pkg]}" "$out/$name.txt"
-	else
+	case ${col[$pkg]} in
+	"")
 		benchstat "$out/$name.txt"
-	fi
+		;;
+	*=*)
+		for pair in ${col[$pkg]}; do
+			family=${pair%%=*} key=${pair#*=}
+			echo "-- Benchmark$family"
+			# benchstat -filter keeps one family, so that its -col key
+			# applies to every row it prints.
+			if [[ -n $key ]]; then
+				benchstat -filter ".name:$family" -col "$key" "$out/$name.txt"
+			else
+				benchstat -filter ".name:$family" "$out/$name.txt"
+			fi
+		done
+		;;
+	*)
+		benchstat -col "${col[$pkg]}" "$out/$name.txt"
+		;;
+	esac
 done

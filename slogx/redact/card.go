@@ -14,11 +14,17 @@ func findCards(dst []span, s string) []span {
 			}
 			continue
 		}
-		// A maximal run of digit groups joined by single separators.
+		// A maximal run of digit groups joined by single separators of one
+		// kind. Where the kind changes ("4111 1111 1111 1111 001-01-0001")
+		// the run ends, and the next starts after the separator: a card is
+		// printed with one kind, and the number beside it is another
+		// token. (Rejecting the whole run instead left the card to be
+		// found once the number beside it was redacted, so that redacting
+		// twice changed more than once.)
 		var groups [8]int // digits per group
 		ng, total := 0, 0
 		var sepKind byte
-		mixed, overflow := false, false
+		overflow := false
 		st, j := i, i
 		for {
 			g := j
@@ -36,7 +42,7 @@ func findCards(dst []span, s string) []span {
 				if sepKind == 0 {
 					sepKind = s[j]
 				} else if s[j] != sepKind {
-					mixed = true
+					break
 				}
 				j++
 				continue
@@ -44,7 +50,7 @@ func findCards(dst []span, s string) []span {
 			break
 		}
 		i = j
-		if total < 13 || mixed || overflow || !cardBoundaries(s, st, j) {
+		if total < 13 || overflow || !cardBoundaries(s, st, j) {
 			continue
 		}
 		if total <= 19 && (ng == 1 || plausibleGroups(groups[:ng])) && isCard(s[st:j]) {

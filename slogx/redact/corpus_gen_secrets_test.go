@@ -160,8 +160,6 @@ func (g *gen) urlParam() (string, string) {
 	return "https://" + g.pick("s3.amazonaws.com/bucket", "storage.googleapis.com/b", "api."+g.pick(domains...)) + "/v1/items" + pre + sep + name + "=" + v + "&lang=en", v
 }
 
-func (g *gen) stripe() string { return g.pick("sk", "rk") + "_live_" + g.chars(24, alnum) }
-
 func (g *gen) iban() string {
 	for {
 		bban := g.chars(4, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") + g.chars(14, "0123456789")

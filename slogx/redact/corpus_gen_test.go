@@ -173,7 +173,12 @@ func (g *gen) secretText(kind string) secretText {
 		}
 		tok := exampleToken(r, n, g.r)
 		st := one(tok, tok[len(r.prefix):], "")
-		if isAlnum(r.prefix[0]) && !strings.ContainsAny(tok, "/+=:") {
+		switch {
+		case r.check == checkTelegram && r.prefix[0] == '/':
+			st.inURL = "https://api.telegram.org" + tok + "/sendMessage?chat_id=-100" + fmt.Sprint(g.r.IntN(1e9))
+		case r.check == checkTelegram:
+			st.inURL = "https://" + tok + "/getUpdates"
+		case isAlnum(r.prefix[0]) && !strings.ContainsAny(tok, "/+=:"):
 			st.inURL = "https://hooks." + g.pick(domains...) + "/v1/cb?ref=build&key=" + tok
 		}
 		return st

@@ -7,13 +7,15 @@ import (
 
 // A Detector finds secrets in text: messages, string values, error texts,
 // the text of fmt.Stringer values and the parts of URLs. Pick the built-in
-// ones ([Email], [CreditCard], [SSN], [Bearer], [JWT], [AWSAccessKey],
-// [PrivateKey], [URLCredentials]) or build one with [Regexp] or [Func], and
-// list them in [Options.Detectors].
+// ones ([Email], [CreditCard], [SSN], [IBAN], [Bearer], [JWT],
+// [AWSAccessKey], [PrivateKey], [URLCredentials], [Tokens], [Credentials])
+// or build one with [Regexp] or [Func], and list them in
+// [Options.Detectors].
 //
-// Each built-in detector first looks for a cheap hint (an '@', a run of at
-// least 13 digits, "eyJ", ...), gathered for all detectors in a single pass
-// over the text, and runs its precise check only when its hint is present.
+// Each built-in detector first looks for a hint (an '@', a run of at least
+// 13 digits, "eyJ", a token prefix, a sensitive key before '=', ...),
+// gathered for all detectors in one pass over the text and checked where
+// it is found, and runs its precise check only when its hint is present.
 //
 // The zero Detector finds nothing.
 type Detector struct {

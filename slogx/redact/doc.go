@@ -30,12 +30,30 @@
 //
 // By its text. Detectors ([Options.Detectors]) find secrets inside text and
 // replace only the secret, keeping the rest of the line readable:
-// [Email], [CreditCard], [SSN], [Bearer] (bearer and basic credentials and
-// Authorization values), [JWT], [AWSAccessKey], [PrivateKey] (PEM blocks),
-// [URLCredentials] (the password in scheme://user:password@host), and the
-// values of credential-carrying query parameters ([Options.URLParams]:
-// token, access_token, signature, X-Amz-Signature, ...). [Regexp] and
-// [Func] add detectors for secrets only an application knows.
+//
+//   - [Tokens]: vendor tokens by the prefixes vendors give them (GitHub,
+//     GitLab, Slack tokens and webhook URLs, Stripe, Google, SendGrid,
+//     Twilio, npm, Docker Hub, Vault, Telegram bot URLs, Azure storage and
+//     Service Bus keys, AWS session tokens, OpenAI, Anthropic and more), a
+//     catalogue that follows gitleaks' and trufflehog's public rules; the
+//     prefix is kept, the body replaced ("ghp_[REDACTED]");
+//   - [Credentials]: values named by a key of [Options.Keys] inside text:
+//     JSON and form bodies, %+v struct dumps, fmt of maps, env dumps,
+//     command lines, libpq and ADO.NET connection strings, header dumps,
+//     Cookie and Set-Cookie;
+//   - [Bearer]: Authorization values of every scheme, in header dumps, in
+//     JSON of an http.Header and in fmt of a map, and "Bearer x" or
+//     "Basic x" anywhere;
+//   - [URLCredentials]: the password in scheme://user:password@host (also
+//     with an address as the user, as smtp URLs have) and in
+//     go-sql-driver DSNs (user:password@tcp(host)/db);
+//   - [Email], [CreditCard], [SSN], [IBAN], [JWT], [AWSAccessKey],
+//     [PrivateKey] (PEM blocks);
+//   - and the values of credential-carrying query parameters
+//     ([Options.URLParams]: token, access_token, signature, sig,
+//     X-Amz-Signature, ...).
+//
+// [Regexp] and [Func] add detectors for secrets only an application knows.
 //
 // # Where it looks
 //
@@ -50,6 +68,12 @@
 //     json.Marshaler values;
 //   - *url.URL values: password, query, fragment, path, also
 //     percent-decoded;
+//   - typed values: http.Header and url.Values by their keys (and
+//     url.Values by [Options.URLParams]), every cookie value of an
+//     *http.Cookie (the name is kept: cookies carry sessions), json.RawMessage
+//     and MarshalJSON output as text, and numbers inside Any values that
+//     are card numbers (a JSON body decoded into a map holds them as
+//     float64);
 //   - maps, slices, arrays, structs and pointers inside Any values, walked
 //     by reflection up to [Options.MaxDepth], stopping at cycles;
 //   - the attributes of a context made by [slogx.NewContext], which slogx
@@ -86,48 +110,77 @@
 //     digits glued to letters, decimals and UUIDs (even all-digit ones)
 //     are left alone;
 //   - SSNs need the dashes or spaces and the SSA's area, group and serial
-//     rules; nine bare digits are left to the ssn key;
+//     rules; nine bare digits are left to the ssn key. A dashed SSN may
+//     stand between other numbers (fixed-width records); one grouped by
+//     spaces may not, since it cannot be told from the groups around it;
+//   - IBANs need a known country, that country's length and the mod-97
+//     check;
 //   - an address needs a dotted domain whose last label is letters and not
-//     a file extension ("icon@2x.png", "lodash@4.17.21", "@channel" and
-//     "user@localhost" are not addresses);
-//   - a bearer token must look like one outside an Authorization context
-//     ("the bearer of bad news" stays);
-//   - a JWT's header must decode to JSON text; an AWS key ID must be exactly
-//     AKIA or ASIA and 16 capitals or digits, standing alone;
-//   - only private key blocks are removed, not certificates.
+//     a file extension ("icon@2x.png", "lodash@4.17.21", "@channel",
+//     "user@localhost" and git remotes such as "git@github.com:acme/api"
+//     are not addresses);
+//   - a vendor token needs its exact prefix at the start of a word, its
+//     alphabet and length, and a digit and a letter in its body: trace and
+//     span ids, UUIDs, hashes, "ghp_" in prose and "risk_live_score" are
+//     left alone, and so are Stripe's publishable pk_ keys;
+//   - a bearer token must look like one outside an Authorization context:
+//     "the bearer of bad news", "Bearer token-based auth" and
+//     token_type=Bearer stay;
+//   - a credential named by a key needs the key itself, not a longer word
+//     ("tokens=5", "password_policy", "--password-file" stay); after
+//     "key: " with a space only a credential-like value counts, so
+//     "password: must be 8 characters" stays; null, true, false and nil
+//     are not secrets; PWD holding a path is a directory;
+//   - a JWT's header must decode to JSON text (a base64 paging cursor has
+//     one segment, not three); an AWS key ID must be exactly AKIA or ASIA
+//     and 16 capitals or digits, standing alone;
+//   - only private key blocks are removed, not certificates or public keys.
 //
-// The corpora in testdata/redact at the module root hold hundreds of
-// secrets in every place above and hundreds of look-alikes (timestamps,
-// order numbers, UUIDs, versions, '@' in prose, IP:port); the tests
-// require every secret gone and every look-alike byte-identical.
+// Where a rule cannot tell, it errs toward redacting: a session=x pair is
+// redacted whatever x is; every value of a Cookie header and of a typed
+// *http.Cookie is replaced; a number inside an Any value that passes a
+// card's checks is replaced even if it was an id; a "pwd" key is a
+// password unless its value is a path. And it errs toward keeping text
+// readable where the alternative would eat a line: an unquoted value ends
+// at a space, '&', ';' or ',' (what follows such a byte in a password
+// shows), and a password holding a raw '/' in a URL-like string ends
+// where a URL parser would end it.
+//
+// The corpora in testdata/redact at the module root hold over a thousand
+// secrets of over a hundred kinds in every place above and over a thousand
+// look-alikes; the tests require every secret gone and every look-alike
+// byte-identical.
 //
 // Limits worth knowing: unexported struct fields are not inspected (JSON
 // encoders do not print them; text handlers using %+v do); secrets in a
 // URL path or text that are percent-encoded are found in *url.URL values
-// but not in plain strings; a password holding a raw '/' in a URL-like
-// string ends where a URL parser would end it.
+// but not in plain strings; a vendor token without a documented prefix
+// (a bare 40-character AWS secret key, say) is found only by its key.
 //
 // # Performance
 //
 // Redaction is built to be left on. Options are compiled once, by [New] or
 // [Middleware]: keys are normalized into tables compared without hashing,
-// detectors into one list. For each string, one pass over its bytes looks
-// for cheap hints — an '@', a run of at least 9 or 13 digits, "eyJ",
-// "AKIA", "-----BEGIN", "://", "bearer" — anchored on their rarest byte,
-// and a detector's precise check runs only when its hint is present. No
-// regular expression runs on the built-in path. Numbers, durations, times
-// and booleans need no scanning; only their keys are checked. A record
-// with nothing to redact is passed on as it is: no copy and no allocation.
+// detectors into one list, token rules into a table keyed by the byte each
+// rule's prefix is anchored on. Each string is read once by a branch-free
+// pass that notes which of the bytes hints start on occur in it ('@', ':',
+// '=', '_', '.', '-', a few letters) and how many digits it holds; most
+// strings stop there.
+// Only where such a byte occurs, and the other bytes its hints need do
+// too, are those positions visited to check that a hint really starts
+// there: a whole token prefix, a sensitive key before '=', a run of nine
+// digits (found eight bytes at a time), "Authorization:". A detector runs
+// only on such a hint. No regular expression runs on the built-in path.
+// Numbers, durations, times and booleans need no scanning; only their keys
+// are checked. The handlers made by one call of [New] or [Middleware], and
+// those derived from them, remember up to 512 attribute keys they found
+// clean, so a key logged before costs one lookup;
+// a key not remembered (a program that makes keys from data fills the
+// slots, each once, and then stops growing) is scanned and matched every
+// time, most of them rejected by their last bytes. A record is first
+// looked at without copying anything; one with nothing to redact is passed
+// on as it is: no copy and no allocation.
 // A record with secrets costs a new record and one string per rewritten
-// text.
-//
-// On a shared 2-core machine (medians of 6 runs of BenchmarkHandle, which
-// vary with the load), a record with five attributes (string, int,
-// duration, time, error) and nothing sensitive costs 240 to 300 ns over
-// slogx.JSONHandler alone, about 170 ns of CPU by profile, and no
-// allocation; a record with three secrets 1.5 to 2 µs in all, with 3
-// allocations. A ReplaceAttr function running equivalent regular
-// expressions costs 14 to 19 µs and 80 allocations on the same records,
-// and over 100 times as much as redact on a kilobyte of prose. See
-// redact_bench_test.go.
+// text. BenchmarkLogger in logger_bench_test.go measures the cost through
+// slog.Logger against the bare handler and a handler that does nothing.
 package redact

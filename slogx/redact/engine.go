@@ -102,10 +102,25 @@ func (e *engine) scan(s string, query bool) (string, bool) {
 // mayFind reports whether scan could find anything in s: false is
 // certain, true means scan.
 func (e *engine) mayFind(s string) bool {
+	_, may := e.hints(s)
+	return may
+}
+
+// hints returns the features of s and whether scan could find anything in
+// it: false is certain, true means scanHinted(s, f).
+func (e *engine) hints(s string) (f feature, may bool) {
 	if len(s) < e.minLen || len(s) == 0 {
-		return false
+		return 0, false
 	}
-	return e.always || e.need != 0 && e.features(s)&e.need != 0
+	if e.need != 0 {
+		f = e.features(s)
+	}
+	return f, e.always || f&e.need != 0
+}
+
+// scanHinted is scan of a text whose features hints found.
+func (e *engine) scanHinted(s string, f feature) (string, bool) {
+	return e.scanSlow(s, f, false)
 }
 
 func (e *engine) scanSlow(s string, f feature, query bool) (string, bool) {

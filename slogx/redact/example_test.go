@@ -102,3 +102,20 @@ func ExampleOptions_detectors() {
 	// Output:
 	// {"level":"INFO","msg":"booked by <email> with [REDACTED]","patient":{"dob":"[REDACTED]","ward":"3B"}}
 }
+
+// Vendor tokens keep their prefix, which names the vendor; credentials
+// written inside text keep their key; the look-alikes around them are left
+// as they are.
+func ExampleTokens() {
+	logger := slog.New(redact.New(stdout(), nil))
+
+	logger.Info("github call failed",
+		"request", "GET /repos/acme/api Authorization: token ghp_x8Kq2Lm9Vn4Rb7Tz1Wc5Yd3Fh6Jp0Ga8Se2U",
+		"body", `{"grant_type":"password","username":"bob","password":"Tr0ub4dor&3"}`,
+		"dsn", "host=db.internal user=app password=s3cr3t dbname=orders",
+		"trace_id", "4bf92f3577b34da6a3ce929d0e0e4736",
+		"remote", "git@github.com:acme/api.git",
+	)
+	// Output:
+	// {"level":"INFO","msg":"github call failed","request":"GET /repos/acme/api Authorization: token [REDACTED]","body":"{\"grant_type\":\"password\",\"username\":\"bob\",\"password\":\"[REDACTED]\"}","dsn":"host=db.internal user=app password=[REDACTED] dbname=orders","trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","remote":"git@github.com:acme/api.git"}
+}

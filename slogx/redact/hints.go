@@ -1,9 +1,6 @@
 package redact
 
-import (
-	"math/bits"
-	"strings"
-)
+import "strings"
 
 // A feature is a hint found in the single pass over a text; each detector
 // runs only when the hints it needs are all present. Hints are checked
@@ -29,13 +26,13 @@ const (
 
 // The hint pass works in two steps. First it notes, with one table lookup
 // per byte and no branch, which of the bytes hints start on occur in a
-// text at all (one bit each, ORed together). Most texts stop there. Then, for each hint whose bytes are all
-// present, it visits only the bytes it is anchored on (found with
+// text at all, and how many digits it holds. Most texts stop there. Then,
+// for each hint whose bytes are all present, it visits only the bytes it is anchored on (found with
 // strings.IndexByte, which is vectorized) and checks there whether the
 // hint really starts: a whole token prefix, a sensitive key before '=',
 // "Authorization:". A detector runs only on such a hint.
 const (
-	bAt uint64 = 1 << iota
+	bAt hint = 1 << iota
 	bColon
 	bEq
 	bQuery // '?', '&', '#'
@@ -50,9 +47,14 @@ const (
 	bLetter // other letters token prefixes are anchored on
 	bDigit
 	bUpper // any capital: IBANs
+	bSlash // '/': token prefixes in URL paths
 )
 
-var hintBits = func() (t [256]uint64) {
+// A hint is a set of the bytes hints start on; hintBits maps each byte to
+// its bit. Sixteen bits keep the table at 512 bytes.
+type hint uint16
+
+var hintBits = func() (t [256]hint) {
 	for b := range isTokenAnchor {
 		if isTokenAnchor[b] && isAlpha(byte(b)) {
 			t[b] = bLetter
@@ -63,7 +65,7 @@ var hintBits = func() (t [256]uint64) {
 	}
 	t['@'], t[':'], t['='] = bAt, bColon, bEq
 	t['?'], t['&'], t['#'] = bQuery, bQuery, bQuery
-	t['-'], t['_'], t['.'], t[' '] = bDash, bUnder, bDot, bSpace
+	t['-'], t['_'], t['.'], t[' '], t['/'] = bDash, bUnder, bDot, bSpace, bSlash
 	for c := 'A'; c <= 'Z'; c++ {
 		t[c] |= bUpper
 	}
@@ -77,30 +79,101 @@ var hintBits = func() (t [256]uint64) {
 	return t
 }()
 
-// hintBytes returns the hint bits of the bytes in s.
-func hintBytes(s string) uint64 {
-	t := &hintBits
-	var b0, b1 uint64
+// hintCounts maps each byte to a count of one in the 4-bit field of each
+// of its hint bits (bit k of hintBits, field k of hintCounts). Adding the
+// entries of eight bytes counts, per hint, the bytes that have it; no
+// field can exceed eight, so no count carries into the next. The counts
+// give what a set of bits gives (a field is not zero when its byte occurs)
+// and one more thing for free: how many digits a text holds, which most
+// texts, with fewer than the nine a card or an SSN needs, stop at.
+var hintCounts = func() (t [256]uint64) {
+	for b, h := range hintBits {
+		for k := range 16 {
+			if h&(1<<k) != 0 {
+				t[b] += 1 << (4 * k)
+			}
+		}
+	}
+	return t
+}()
+
+// digitField is where hintCounts counts digits.
+const digitField = 4 * 13
+
+func init() {
+	if bDigit != 1<<(digitField/4) {
+		panic("redact: digitField is not bDigit's field")
+	}
+}
+
+// hintBytes returns the hint bits of the bytes in s and how many of them
+// are digits. Blocks are slices of constant length, so that the compiler
+// proves every index in range and the loop is loads and adds only.
+func hintBytes(s string) (hint, int) {
+	t := &hintCounts
+	var seen uint64 // ORed counts: a field is not zero when its byte occurs
+	digits := 0
 	i := 0
-	for ; i+8 <= len(s); i += 8 {
-		b0 |= t[s[i]] | t[s[i+1]] | t[s[i+2]] | t[s[i+3]]
-		b1 |= t[s[i+4]] | t[s[i+5]] | t[s[i+6]] | t[s[i+7]]
+	for ; i+16 <= len(s); i += 16 {
+		w := s[i : i+16]
+		c0 := t[w[0]] + t[w[1]] + t[w[2]] + t[w[3]] + t[w[4]] + t[w[5]] + t[w[6]] + t[w[7]]
+		c1 := t[w[8]] + t[w[9]] + t[w[10]] + t[w[11]] + t[w[12]] + t[w[13]] + t[w[14]] + t[w[15]]
+		seen |= c0 | c1
+		digits += int(c0>>digitField&15 + c1>>digitField&15)
 	}
-	for ; i < len(s); i++ {
-		b0 |= t[s[i]]
+	if i+8 <= len(s) {
+		w := s[i : i+8]
+		c := t[w[0]] + t[w[1]] + t[w[2]] + t[w[3]] + t[w[4]] + t[w[5]] + t[w[6]] + t[w[7]]
+		seen |= c
+		digits += int(c >> digitField & 15)
+		i += 8
 	}
-	return b0 | b1
+	// The last bytes, fewer than eight, without a loop.
+	var c uint64
+	switch r := s[i:]; len(r) {
+	case 7:
+		c = t[r[0]] + t[r[1]] + t[r[2]] + t[r[3]] + t[r[4]] + t[r[5]] + t[r[6]]
+	case 6:
+		c = t[r[0]] + t[r[1]] + t[r[2]] + t[r[3]] + t[r[4]] + t[r[5]]
+	case 5:
+		c = t[r[0]] + t[r[1]] + t[r[2]] + t[r[3]] + t[r[4]]
+	case 4:
+		c = t[r[0]] + t[r[1]] + t[r[2]] + t[r[3]]
+	case 3:
+		c = t[r[0]] + t[r[1]] + t[r[2]]
+	case 2:
+		c = t[r[0]] + t[r[1]]
+	case 1:
+		c = t[r[0]]
+	}
+	seen |= c
+	digits += int(c >> digitField & 15)
+	return fieldsToBits(seen), digits
+}
+
+// fieldsToBits sets bit k of a hint when the 4-bit field k of x is not
+// zero.
+func fieldsToBits(x uint64) hint {
+	x |= x >> 2
+	x |= x >> 1
+	x &= 0x1111111111111111
+	x = (x | x>>3) & 0x0303030303030303
+	x = (x | x>>6) & 0x000f000f000f000f
+	x = (x | x>>12) & 0x000000ff000000ff
+	x = (x | x>>24) & 0xffff
+	return hint(x)
 }
 
 // features gathers the hints the engine's detectors need.
 func (e *engine) features(s string) feature {
-	bits := hintBytes(s)
-	if bits&^bSpace == 0 || bits&^(bSpace|bDigit) == 0 && len(s) < 9 {
+	bits, digits := hintBytes(s)
+	if bits&^bSpace == 0 || bits&^(bSpace|bDigit) == 0 && digits < 9 {
 		return 0
 	}
 	var f feature
 	kv := e.need&fKV != 0
-	if bits&bDigit != 0 && len(s) >= 9 {
+	// Cards and SSNs need nine digits; an IBAN needs one, after capitals.
+	if digits >= 9 || digits > 0 && bits&bUpper != 0 {
 		f |= digitHints(s, bits&bUpper != 0, bits&(bSpace|bDash) != 0)
 	}
 	if bits&bAt != 0 {
@@ -162,20 +235,31 @@ func (e *engine) features(s string) feature {
 		}
 	}
 	// "bearer x", "basic x": a scheme word and what separates it from the
-	// credential.
-	if bits&bB != 0 && bits&(bSpace|bColon|bEq) != 0 {
+	// credential; and token prefixes anchored on 'b'.
+	bearer := bits&(bSpace|bColon|bEq) != 0
+	tokens := mayAnchor(s, 'b', bits)
+	if bits&bB != 0 && (bearer || tokens) {
 		for _, c := range [...]byte{'b', 'B'} {
-			for i := strings.IndexByte(s, c); i >= 0 && f&fAuth == 0; i = nextByte(s, i, c) {
-				if (hasPrefixFold(s[i+1:], "earer") && authSep(s, i+6)) || (hasPrefixFold(s[i+1:], "asic") && authSep(s, i+5)) {
+			for i := strings.IndexByte(s, c); i >= 0; i = nextByte(s, i, c) {
+				if bearer && f&fAuth == 0 && ((hasPrefixFold(s[i+1:], "earer") && authSep(s, i+6)) || (hasPrefixFold(s[i+1:], "asic") && authSep(s, i+5))) {
 					f |= fAuth
+				}
+				if tokens {
+					f |= tokenHint(s, i, f, bits)
 				}
 			}
 		}
 	}
+	// "authorization" needs a ':' or '=' after it; a 'z' or 'Z' is visited
+	// only for it, or for a token whose other hint bytes are there.
 	if bits&bZ != 0 {
+		auth := bits&(bColon|bEq) != 0
 		for _, c := range [...]byte{'z', 'Z'} {
+			if !auth && !mayAnchor(s, c, bits) {
+				continue
+			}
 			for i := strings.IndexByte(s, c); i >= 0; i = nextByte(s, i, c) {
-				if bits&(bColon|bEq) != 0 && i >= 7 && hasPrefixFold(s[i-7:], "authorization") && authorizationValue(s, i+6) {
+				if auth && i >= 7 && hasPrefixFold(s[i-7:], "authorization") && authorizationValue(s, i+6) {
 					f |= fAuth
 				}
 				f |= tokenHint(s, i, f, bits)
@@ -204,16 +288,16 @@ var letterAnchors = func() (ls []byte) {
 // anchorNeeds holds, for each anchor byte, the hint bits every rule
 // anchored there needs from its prefix: a text without them all (a
 // message with no capital, for the capitals of "AIza") is not visited.
-var anchorNeeds = func() (t [256]uint64) {
+var anchorNeeds = func() (t [256]hint) {
 	for b := range tokenAnchors {
 		byPrev := tokenAnchors[b]
 		if byPrev == nil {
 			continue
 		}
-		need := ^uint64(0)
+		need := ^hint(0)
 		for _, rules := range byPrev {
 			for _, a := range rules {
-				var bits uint64
+				var bits hint
 				for i := 0; i < len(a.rule.prefix); i++ {
 					bits |= hintBits[a.rule.prefix[i]]
 				}
@@ -235,12 +319,22 @@ var minTokenLen = func() int {
 	return n
 }()
 
+// mayAnchor reports whether a vendor token may be anchored on a c in s: c
+// is an anchor, s is long enough, and the hint bytes of every rule
+// anchored on c are in s.
+func mayAnchor(s string, c byte, bits hint) bool {
+	return isTokenAnchor[c] && len(s) >= minTokenLen && bits&anchorNeeds[c] == anchorNeeds[c]
+}
+
 // tokenHints returns fToken when a vendor token is anchored on a c in s.
-func tokenHints(s string, c byte, f feature, bits uint64) feature {
-	if f&fToken != 0 || !isTokenAnchor[c] || len(s) < minTokenLen || bits&anchorNeeds[c] != anchorNeeds[c] {
+func tokenHints(s string, c byte, f feature, bits hint) feature {
+	if f&fToken != 0 || !mayAnchor(s, c, bits) {
 		return 0
 	}
 	for i := strings.IndexByte(s, c); i >= 0; i = nextByte(s, i, c) {
+		if !mayStartToken(s, i) {
+			continue
+		}
 		if _, ok := tokenAt(s, i); ok {
 			return fToken
 		}
@@ -258,8 +352,8 @@ func nextByte(s string, i int, c byte) int {
 }
 
 // tokenHint returns fToken when a vendor token starts at the anchor s[i].
-func tokenHint(s string, i int, f feature, bits uint64) feature {
-	if f&fToken != 0 || !isTokenAnchor[s[i]] || len(s) < minTokenLen || bits&anchorNeeds[s[i]] != anchorNeeds[s[i]] {
+func tokenHint(s string, i int, f feature, bits hint) feature {
+	if f&fToken != 0 || !mayAnchor(s, s[i], bits) || !mayStartToken(s, i) {
 		return 0
 	}
 	if _, ok := tokenAt(s, i); ok {
@@ -267,128 +361,6 @@ func tokenHint(s string, i int, f feature, bits uint64) feature {
 	}
 	return 0
 }
-
-// digitHints finds the runs of digits that cards and SSNs need, and the
-// starts of IBANs (two capitals, then a digit) when upper says the text
-// has capitals. Hex ids hold many short runs whose ends a branch per byte
-// would mispredict, so it works on eight bytes at a time: it makes bit
-// masks of the digits, the separators (' ', '-') and the capitals of up to
-// 64 bytes, and finds runs of 9 and 13 with shifts. Blocks overlap by 16
-// bytes, so that no run of 13 is cut in two.
-func digitHints(s string, upper, seps bool) feature {
-	var f feature
-	for base := 0; ; base += 48 {
-		c := s[base:min(base+64, len(s))]
-		d := digitMask(c)
-		if upper && d != 0 {
-			if u := upperMask(c); d&(u<<1)&(u<<2) != 0 { // two capitals, then a digit
-				f |= fIBAN
-			}
-		}
-		// Runs need nine digits: most blocks stop at the count.
-		if bits.OnesCount64(d) >= 9 {
-			r := d
-			if seps {
-				// A separator counts inside a run, between two digits.
-				r |= sepMask(c) & (d << 1) & (d >> 1)
-			}
-			x := r & (r >> 1)
-			x &= x >> 2
-			x &= x >> 4 // bit i: bytes i to i+7 are in a run
-			if x&(r>>8) != 0 {
-				f |= fNum9
-				if x&(x>>4)&(r>>12) != 0 {
-					f |= fNum13
-				}
-			}
-		}
-		if base+64 >= len(s) {
-			return f
-		}
-	}
-}
-
-const (
-	lanes1 = 0x0101010101010101
-	lanes8 = 0x8080808080808080
-	lanes7 = 0x7f7f7f7f7f7f7f7f
-)
-
-// The masks of up to 64 bytes: bit i is set when c[i] is a digit, a
-// capital, or a ' ' or '-' separator. Each is written out so that its
-// lane constants are constants.
-func digitMask(c string) (m uint64) {
-	k := 0
-	for ; k+8 <= len(c); k += 8 {
-		w := c[k : k+8]
-		x := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
-			uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
-		m |= gather(inRange(x, '0', '9')) << k
-	}
-	if k < len(c) {
-		x := tail(c[k:])
-		m |= gather(inRange(x, '0', '9')) << k
-	}
-	return m
-}
-
-func upperMask(c string) (m uint64) {
-	k := 0
-	for ; k+8 <= len(c); k += 8 {
-		w := c[k : k+8]
-		x := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
-			uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
-		m |= gather(inRange(x, 'A', 'Z')) << k
-	}
-	if k < len(c) {
-		x := tail(c[k:])
-		m |= gather(inRange(x, 'A', 'Z')) << k
-	}
-	return m
-}
-
-func sepMask(c string) (m uint64) {
-	k := 0
-	for ; k+8 <= len(c); k += 8 {
-		w := c[k : k+8]
-		x := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
-			uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
-		m |= gather(equal(x, ' ')|equal(x, '-')) << k
-	}
-	if k < len(c) {
-		x := tail(c[k:])
-		m |= gather(equal(x, ' ')|equal(x, '-')) << k
-	}
-	return m
-}
-
-// tail loads the last bytes of a text, fewer than eight, with zeros past
-// its end: a zero byte is in no class.
-func tail(c string) (x uint64) {
-	for j := len(c) - 1; j >= 0; j-- {
-		x = x<<8 | uint64(c[j])
-	}
-	return x
-}
-
-// inRange sets the high bit of each byte of x that is in [lo, hi].
-func inRange(x uint64, lo, hi byte) uint64 {
-	// Bytes with the high bit set are cleared first, so that no sum
-	// carries into the next byte, and dropped at the end.
-	y := x & lanes7
-	ge := y + lanes1*uint64(0x80-lo)   // high bit: byte >= lo
-	gt := y + lanes1*uint64(0x80-hi-1) // high bit: byte > hi
-	return ge &^ gt &^ x & lanes8
-}
-
-// equal sets the high bit of each byte of x that equals c.
-func equal(x uint64, c byte) uint64 {
-	y := x ^ lanes1*uint64(c)
-	return ^((y&lanes7 + lanes7) | y | lanes7)
-}
-
-// gather packs the high bits of the eight bytes of m into bits 0 to 7.
-func gather(m uint64) uint64 { return (m >> 7 & lanes1) * 0x0102040810204080 >> 56 }
 
 // authSep reports whether a scheme word ending at j is followed by what
 // separates it from a credential.
@@ -409,21 +381,4 @@ func authorizationValue(s string, j int) bool {
 		j++
 	}
 	return j < len(s) && (s[j] == ':' || s[j] == '=')
-}
-
-// digitRun returns the end of the run of digits starting at i, where
-// groups may be joined by single spaces or dashes, and how many digits it
-// holds.
-func digitRun(s string, i int) (end, digits int) {
-	for {
-		for i < len(s) && isDigit(s[i]) {
-			i++
-			digits++
-		}
-		if i+1 < len(s) && (s[i] == ' ' || s[i] == '-') && isDigit(s[i+1]) {
-			i++
-			continue
-		}
-		return i, digits
-	}
 }

@@ -57,3 +57,40 @@ func TestDigitHintsAgreesWithPlainScan(t *testing.T) {
 		t.Errorf("hex id: digitHints = %b, want none", got)
 	}
 }
+
+// TestHintBytesAgreesWithPlainScan: the counting pass must report the bits
+// and the digit count that one lookup per byte gives, for every byte value
+// and at every length around its blocks of eight and sixteen.
+func TestHintBytesAgreesWithPlainScan(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(12, 12))
+	for n := 0; n < 5000; n++ {
+		b := make([]byte, rnd.IntN(100))
+		for i := range b {
+			switch rnd.IntN(3) {
+			case 0:
+				b[i] = byte(rnd.IntN(256))
+			case 1:
+				b[i] = '0' + byte(rnd.IntN(10))
+			default:
+				b[i] = "azbzJIKZB_.-=:@/ "[rnd.IntN(17)]
+			}
+		}
+		var want hint
+		wantDigits := 0
+		for _, c := range b {
+			want |= hintBits[c]
+			if isDigit(c) {
+				wantDigits++
+			}
+		}
+		got, digits := hintBytes(string(b))
+		if got != want || digits != wantDigits {
+			t.Fatalf("%q: hintBytes = %016b, %d digits; one byte at a time: %016b, %d", b, got, digits, want, wantDigits)
+		}
+	}
+	// Sixteen digits in a block: each field counts to eight at most, but a
+	// block of sixteen holds two such counts.
+	if _, d := hintBytes("4111111111111111 4111111111111111"); d != 32 {
+		t.Errorf("32 digits counted as %d", d)
+	}
+}

@@ -15,11 +15,11 @@ type keySet struct {
 	// ends has a bit set for the last two bytes of each single key: as
 	// every candidate (the whole key or a word suffix) ends where the key
 	// ends, most keys are rejected by one lookup, without a comparison.
-	ends *[1 << 16 / 64]uint64
+	ends [endBits / 64]uint64
 	// ends3 does the same for a hash of the last three bytes, which
 	// rejects keys ending in common pairs ("request_id" against
 	// "session_id"); it is used only when no key is shorter than three.
-	ends3          *[1 << 16 / 64]uint64
+	ends3          [endBits / 64]uint64
 	n              int // single keys
 	minLen, maxLen int
 	dotted         [][]string // each: normalized segments, outermost first
@@ -30,7 +30,7 @@ type keySet struct {
 const maxKeyLen = 64
 
 func newKeySet(keys []string) *keySet {
-	ks := &keySet{minLen: maxKeyLen + 1, ends: new([1 << 16 / 64]uint64), ends3: new([1 << 16 / 64]uint64)}
+	ks := &keySet{minLen: maxKeyLen + 1}
 	for _, k := range keys {
 		if strings.Contains(k, ".") {
 			var segs []string
@@ -62,12 +62,12 @@ func newKeySet(keys []string) *keySet {
 				ks.ends3[e>>6] |= 1 << (e & 63)
 			}
 			if len(n) >= 2 {
-				e := uint16(n[len(n)-2])<<8 | uint16(n[len(n)-1])
+				e := end2(n[len(n)-2], n[len(n)-1])
 				ks.ends[e>>6] |= 1 << (e & 63)
 			} else {
 				// A one-byte key: every pair ending with it.
 				for c := range 256 {
-					e := uint16(c)<<8 | uint16(n[0])
+					e := end2(byte(c), n[0])
 					ks.ends[e>>6] |= 1 << (e & 63)
 				}
 			}
@@ -78,9 +78,17 @@ func newKeySet(keys []string) *keySet {
 	return ks
 }
 
-// end3 hashes the last three bytes of a normalized key into 16 bits.
-func end3(a, b, c byte) uint16 {
-	return uint16((uint32(a)<<16 | uint32(b)<<8 | uint32(c)) * 2654435761 >> 16)
+// endBits is the size of the end filters: small enough to stay in the
+// first-level cache beside the hint tables, large enough that a few dozen
+// keys leave almost every bit clear.
+const endBits = 4096
+
+// end2 and end3 hash the last two and three bytes of a normalized key
+// into the end filters.
+func end2(a, b byte) uint32 { return (uint32(a)<<8 | uint32(b)) * 2654435761 >> 20 }
+
+func end3(a, b, c byte) uint32 {
+	return (uint32(a)<<16 | uint32(b)<<8 | uint32(c)) * 2654435761 >> 20
 }
 
 // has reports whether the normalized key k is a single key.
@@ -120,9 +128,12 @@ func (ks *keySet) match(path []string, key string) bool {
 	if key == "" {
 		return false
 	}
-	if ks.n > 0 && ks.matchSingle(key) {
-		return true
-	}
+	return ks.n > 0 && ks.matchSingle(key) || ks.matchDotted(path, key)
+}
+
+// matchDotted reports whether key, inside the groups of path, is named by
+// a dotted key.
+func (ks *keySet) matchDotted(path []string, key string) bool {
 	for _, segs := range ks.dotted {
 		if matchPath(path, key, segs) {
 			return true
@@ -135,28 +146,40 @@ func (ks *keySet) matchSingle(key string) bool {
 	if len(key) > maxKeyLen {
 		key = key[len(key)-maxKeyLen:]
 	}
-	// Most keys are rejected by their last two bytes, normalized from the
-	// end, before the whole key is.
-	var last [3]byte // normalized, last first
+	// Most keys are rejected by their last three (or two) bytes,
+	// normalized from the end, before the whole key is. Keys that end in
+	// three lower-case letters, most of them, need no normalizing.
+	var l0, l1, l2 byte // normalized, last first
 	got := 0
-	for i := len(key) - 1; i >= 0 && got < 3; i-- {
-		c := key[i]
-		if isKeySep(c) {
-			continue
+	if n := len(key); n >= 3 && isLower(key[n-1]) && isLower(key[n-2]) && isLower(key[n-3]) {
+		l0, l1, l2, got = key[n-1], key[n-2], key[n-3], 3
+	} else {
+		for i := len(key) - 1; i >= 0 && got < 3; i-- {
+			c := key[i]
+			if isKeySep(c) {
+				continue
+			}
+			if isUpper(c) {
+				c |= 0x20
+			}
+			switch got {
+			case 0:
+				l0 = c
+			case 1:
+				l1 = c
+			default:
+				l2 = c
+			}
+			got++
 		}
-		if isUpper(c) {
-			c |= 0x20
-		}
-		last[got] = c
-		got++
 	}
-	if got >= 2 {
-		if e := uint16(last[1])<<8 | uint16(last[0]); ks.ends[e>>6]&(1<<(e&63)) == 0 {
+	switch {
+	case got == 3 && ks.minLen >= 3:
+		if e := end3(l2, l1, l0); ks.ends3[e>>6]&(1<<(e&63)) == 0 {
 			return false
 		}
-	}
-	if got == 3 && ks.minLen >= 3 {
-		if e := end3(last[2], last[1], last[0]); ks.ends3[e>>6]&(1<<(e&63)) == 0 {
+	case got >= 2:
+		if e := end2(l1, l0); ks.ends[e>>6]&(1<<(e&63)) == 0 {
 			return false
 		}
 	}

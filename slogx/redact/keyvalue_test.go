@@ -2,6 +2,7 @@ package redact
 
 import (
 	"log/slog"
+	"strings"
 	"testing"
 )
 
@@ -113,6 +114,34 @@ func TestWorkingDirKept(t *testing.T) {
 		slog.New(h).Info("env", "PWD", tc.v)
 		if (got == tc.v) != tc.keep {
 			t.Errorf("PWD=%q logged as %q", tc.v, got)
+		}
+	}
+}
+
+// TestAWSSecretNeedsContext: a 40-character secret access key is found by
+// the key that names it, in every way it is written, and random base64 of
+// the same length alone is left alone.
+func TestAWSSecretNeedsContext(t *testing.T) {
+	const key = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+	e := newEngine(&Options{}, newKeySet(DefaultKeys()))
+	for _, s := range []string{
+		"aws_secret_access_key = " + key,
+		"AWS_SECRET_ACCESS_KEY=" + key,
+		`{"SecretAccessKey":"` + key + `","Expiration":"2026-03-14T10:26:53Z"}`,
+		"aws_secret=" + key,
+		"export AWS_SECRET_KEY=" + key,
+	} {
+		if got, _ := e.scan(s, false); strings.Contains(got, key) {
+			t.Errorf("%q: secret survives in %q", s, got)
+		}
+	}
+	for _, s := range []string{
+		"etag " + key,
+		"blob=" + key,
+		`{"checksum":"` + key + `"}`,
+	} {
+		if got, _ := e.scan(s, false); got != s {
+			t.Errorf("look-alike %q changed to %q", s, got)
 		}
 	}
 }

@@ -105,6 +105,8 @@ type Options struct {
 type config struct {
 	eng         *engine
 	keys        *keySet
+	memo        *keyMemo
+	memoOnly    bool // no dotted key: the memo alone settles a key it holds
 	maxDepth    int
 	skipMessage bool
 }
@@ -119,7 +121,8 @@ func compile(opts *Options) *config {
 		keys = DefaultKeys()
 	}
 	ks := newKeySet(keys)
-	c := &config{eng: newEngine(&o, ks), keys: ks, maxDepth: o.MaxDepth, skipMessage: o.SkipMessage}
+	c := &config{eng: newEngine(&o, ks), keys: ks, memo: new(keyMemo), maxDepth: o.MaxDepth, skipMessage: o.SkipMessage}
+	c.memoOnly = len(ks.dotted) == 0
 	if c.maxDepth <= 0 {
 		c.maxDepth = DefaultMaxDepth
 	}
@@ -205,15 +208,51 @@ func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
 	if !c.skipMessage {
 		msg, changed = c.eng.scan(r.Message, false)
 	}
+	first, f := c.cleanAttrs(&r, h.groups)
+	ctx = c.context(ctx)
+	if !changed && first == r.NumAttrs() {
+		return h.next.Handle(ctx, r)
+	}
+	return h.handleFrom(ctx, r, msg, changed, first, f)
+}
 
+// cleanAttrs returns how many attributes at the start of r certainly hold
+// nothing to redact, and the features clean found in the text of the next
+// one. Most records hold nothing, and this pass only looks: it copies no
+// attribute and stops at the first that may hold something.
+func (c *config) cleanAttrs(r *slog.Record, path []string) (n int, f feature) {
+	r.Attrs(func(a slog.Attr) bool {
+		ok, af := c.clean(a, path)
+		if !ok {
+			f = af
+			return false
+		}
+		n++
+		return true
+	})
+	return n, f
+}
+
+// handleFrom redacts the attributes of r from index first on, those before
+// it being clean, and passes r on, or a copy with what was redacted. f
+// holds the features clean found in the text of attribute first, if any.
+func (h *Handler) handleFrom(ctx context.Context, r slog.Record, msg string, changed bool, first int, f feature) error {
+	c := h.cfg
 	var out []slog.Attr
 	i := 0
 	r.Attrs(func(a slog.Attr) bool {
-		if out == nil && c.clean(&a, h.groups) {
+		if i < first {
 			i++
 			return true
 		}
-		na, ch := c.attr(a, h.groups, 0)
+		var af feature
+		if i == first {
+			af = f
+		}
+		na, ch, done := c.fast(a, h.groups, af)
+		if !done {
+			na, ch = c.attr(a, h.groups, 0)
+		}
 		if ch && out == nil {
 			out = make([]slog.Attr, 0, r.NumAttrs())
 			j := 0
@@ -232,9 +271,6 @@ func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
 		i++
 		return true
 	})
-
-	ctx = c.context(ctx)
-
 	if !changed && out == nil {
 		return h.next.Handle(ctx, r)
 	}

@@ -57,6 +57,7 @@ var tokenRules = []tokenRule{
 
 	// Telegram bot tokens where they are logged: in the Bot API's URL path.
 	{"telegram-bot-token", "api.telegram.org/bot", chars("0-9A-Za-z_:-"), 41, 52, checkTelegram, "gitleaks telegram-bot-api-token"},
+	{"telegram-bot-token-path", "/bot", chars("0-9A-Za-z_:-"), 41, 52, checkTelegram, "gitleaks telegram-bot-api-token (the path of a parsed Bot API URL)"},
 
 	// Azure storage account keys in connection strings (SAS signatures
 	// are the sig= URL parameter, see DefaultURLParams).

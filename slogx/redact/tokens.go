@@ -112,6 +112,14 @@ var isTokenAnchor = func() (t [256]bool) {
 	return t
 }()
 
+// mayStartToken reports whether any rule is anchored on s[i] beside the
+// byte before it. Most anchors in logged text are not ("request_id",
+// "Client.Timeout"), and this settles them without a call.
+func mayStartToken(s string, i int) bool {
+	byPrev := tokenAnchors[s[i]]
+	return byPrev != nil && (len(byPrev[0]) > 0 || i > 0 && len(byPrev[s[i-1]]) > 0)
+}
+
 // tokenAt reports whether a rule's prefix, anchored on s[i], starts a token
 // there; it returns the span of the token's body.
 func tokenAt(s string, i int) (span, bool) {

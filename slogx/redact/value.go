@@ -24,24 +24,105 @@ func isLocalOnly(a slog.Attr) bool {
 	return a.Key == "" && a.Value.Kind() == slog.KindLogValuer && a.Value.Any() == localMarker
 }
 
-// clean reports whether a certainly needs nothing done: the check for the
-// kinds most records carry, cheaper than attr. False means ask attr.
-func (c *config) clean(a *slog.Attr, path []string) bool {
-	if c.eng.mayFind(a.Key) || c.keys.match(path, a.Key) {
-		return false
+// clean reports whether a certainly holds nothing to redact, looking only
+// at the kinds most records carry (numbers, times, strings, plain errors)
+// under keys that name no secret. False means that attr must look, and
+// may still find nothing. When a's text is what may hold something, f is
+// its features, for textAttr: the text is not scanned twice.
+func (c *config) clean(a slog.Attr, path []string) (ok bool, f feature) {
+	if k := a.Key; k != "" {
+		// The memo's hit path, has and sameKey written out: a call per
+		// attribute would cost as much as the lookup.
+		known := false
+		if p := c.memo.slot(k).Load(); c.memoOnly && p != nil && len(*p) == len(k) {
+			m, n := *p, len(k)
+			switch {
+			case uint(n-8) <= 8:
+				known = load64(m[:8]) == load64(k[:8]) && load64(m[n-8:]) == load64(k[n-8:])
+			case uint(n-4) < 4:
+				known = load32(m[:4]) == load32(k[:4]) && load32(m[n-4:]) == load32(k[n-4:])
+			default:
+				known = m == k
+			}
+		}
+		if !known && !c.cleanKey(k, path) {
+			return false, 0
+		}
 	}
 	switch a.Value.Kind() {
 	case slog.KindInt64, slog.KindUint64, slog.KindFloat64, slog.KindBool, slog.KindDuration, slog.KindTime:
-		return true
+		return true, 0
 	case slog.KindString:
-		return !c.eng.mayFind(a.Value.String())
+		f, may := c.eng.hints(a.Value.String())
+		return !may, f
 	case slog.KindAny:
 		if err, ok := a.Value.Any().(error); ok && printsOnlyError(err) {
 			t, ok := callString(err.Error)
-			return ok && !c.eng.mayFind(t)
+			if !ok {
+				return false, 0
+			}
+			f, may := c.eng.hints(t)
+			return !may, f
 		}
 	}
-	return false
+	return false, 0
+}
+
+// fast redacts the kinds clean looks at (numbers, times, strings, plain
+// errors) under keys that name no secret, scanning each text once; done
+// is false when a needs attr. It serves records that do hold something,
+// from the first attribute clean could not vouch for; when clean found
+// hints in that one's text, f holds them and the text is not looked at
+// again.
+func (c *config) fast(a slog.Attr, path []string, f feature) (na slog.Attr, changed, done bool) {
+	if f == 0 && a.Key != "" && !c.cleanKey(a.Key, path) {
+		return a, false, false
+	}
+	var text string
+	switch a.Value.Kind() {
+	case slog.KindInt64, slog.KindUint64, slog.KindFloat64, slog.KindBool, slog.KindDuration, slog.KindTime:
+		return a, false, true
+	case slog.KindString:
+		text = a.Value.String()
+	case slog.KindAny:
+		err, ok := a.Value.Any().(error)
+		if !ok || !printsOnlyError(err) {
+			return a, false, false
+		}
+		if text, ok = callString(err.Error); !ok {
+			return a, false, false
+		}
+	default:
+		return a, false, false
+	}
+	s, ch := "", false
+	if f != 0 {
+		s, ch = c.eng.scanHinted(text, f)
+	} else {
+		s, ch = c.eng.scan(text, false)
+	}
+	if ch {
+		return slog.Attr{Key: a.Key, Value: slog.StringValue(s)}, true, true
+	}
+	return a, false, true
+}
+
+// cleanKey reports whether key, not empty, inside the groups of path,
+// names no secret and holds nothing a detector finds. Keys found clean
+// outside any dotted key's reach are remembered, and most are settled by
+// the memo before this is called.
+func (c *config) cleanKey(key string, path []string) bool {
+	if len(c.keys.dotted) > 0 && c.keys.matchDotted(path, key) {
+		return false
+	}
+	if c.memo.has(key) {
+		return true
+	}
+	if c.eng.mayFind(key) || c.keys.n > 0 && c.keys.matchSingle(key) {
+		return false
+	}
+	c.memo.add(key)
+	return true
 }
 
 // attr returns a with its secrets redacted, and whether anything changed.

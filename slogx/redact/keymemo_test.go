@@ -1,0 +1,123 @@
+package redact
+
+import (
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// TestKeyMemoNeverConfusesKeys: the memo answers for the key it holds and
+// no other. Every key of 1 to 70 bytes, once remembered, must not make a
+// key that differs from it in one byte, or in its length, look clean; the
+// comparison loads the first and last bytes of short keys in words, so
+// every position is changed in turn.
+func TestKeyMemoNeverConfusesKeys(t *testing.T) {
+	for n := 1; n <= 70; n++ {
+		m := new(keyMemo)
+		key := strings.Repeat("k", n)
+		m.add(key)
+		if got := m.has(key); got != (n <= keyMemoMaxLen) {
+			t.Fatalf("%d-byte key: has = %v after add", n, got)
+		}
+		for j := range n {
+			other := key[:j] + "K" + key[j+1:]
+			if m.slot(other) == m.slot(key) && m.has(other) {
+				t.Fatalf("%q remembered: has(%q) = true", key, other)
+			}
+		}
+		if longer := key + "k"; m.slot(longer) == m.slot(key) && m.has(longer) {
+			t.Fatalf("%q remembered: has(%q) = true", key, longer)
+		}
+	}
+}
+
+// TestKeyMemoCollision: a secret's key that shares a slot with a clean key
+// seen before is still redacted, and so is a clean-looking key sharing a
+// slot with nothing remembered yet.
+func TestKeyMemoCollision(t *testing.T) {
+	h := New(nopHandler{}, nil)
+	m := h.cfg.memo
+	// Find a clean key that lands in the slot of "db_password": the slot
+	// depends on the length and the first, middle and last bytes.
+	var clean string
+	for a := byte('a'); a <= 'z' && clean == ""; a++ {
+		for b := byte('a'); b <= 'z' && clean == ""; b++ {
+			for c := byte('a'); c <= 'z' && clean == ""; c++ {
+				if k := string(a) + "xy_q" + string(b) + "_wvu" + string(c); m.slot(k) == m.slot("db_password") {
+					clean = k
+				}
+			}
+		}
+	}
+	if clean == "" {
+		t.Fatal("no clean key shares a slot with db_password")
+	}
+	line := logLine(t, nil, func(l *slog.Logger) {
+		l.Info("x", clean, "visible", "db_password", "hunter2", clean, "visible")
+	})
+	if strings.Contains(line, "hunter2") || strings.Count(line, "visible") != 2 {
+		t.Errorf("key %q shares a slot with db_password: %s", clean, line)
+	}
+}
+
+// TestKeyMemoConcurrent: handlers derived from one New share the memo and
+// fill it from many goroutines at once (run with -race); every secret is
+// still redacted.
+func TestKeyMemoConcurrent(t *testing.T) {
+	var mu sync.Mutex
+	var leaked []string
+	h := New(captureHandler(func(r slog.Record) {
+		r.Attrs(func(a slog.Attr) bool {
+			if strings.HasPrefix(a.Value.String(), "s3cr3t") {
+				mu.Lock()
+				leaked = append(leaked, a.Key)
+				mu.Unlock()
+			}
+			return true
+		})
+	}), nil)
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			l := slog.New(h.WithGroup(fmt.Sprint("g", g)))
+			for i := range 2000 {
+				l.Info("m", fmt.Sprintf("field_%d", i%700), "plain",
+					fmt.Sprintf("user_%d_password", i%300), "s3cr3t-value")
+			}
+		})
+	}
+	wg.Wait()
+	if len(leaked) > 0 {
+		t.Errorf("%d secrets leaked, under keys like %q", len(leaked), leaked[0])
+	}
+}
+
+// TestCleanDoesNotTakeASecretKeyForARememberedOne: clean compares keys
+// with the memo's slot itself; a secret's key of the same length and slot
+// as a clean key seen before, differing in one byte that the slot does not
+// look at, in each word the comparison loads, is still not clean.
+func TestCleanDoesNotTakeASecretKeyForARememberedOne(t *testing.T) {
+	pairs := [][2]string{ // secret, clean
+		{"pass", "p4ss"}, {"token", "t0ken"}, {"secret", "s3cret"}, {"api_key", "a9i_key"},
+		{"password_hash", "p4ssword_hash"}, {"secret_access_key", "secret_acc3ss_key"},
+	}
+	for n := 10; n <= 16; n++ {
+		s := strings.Repeat("x", n-9) + "_password"
+		pairs = append(pairs, [2]string{s, s[:n-3] + "0" + s[n-2:]})
+	}
+	for _, p := range pairs {
+		c := compile(nil)
+		if c.memo.slot(p[0]) != c.memo.slot(p[1]) {
+			t.Fatalf("%q and %q: not in one slot", p[0], p[1])
+		}
+		isClean := func(k string) bool { ok, _ := c.clean(slog.Int(k, 1), nil); return ok }
+		if !isClean(p[1]) {
+			t.Fatalf("%q: not clean", p[1])
+		}
+		if isClean(p[0]) {
+			t.Errorf("%q remembered: %q taken for clean", p[1], p[0])
+		}
+	}
+}
