@@ -47,23 +47,35 @@ var suites = []suite{
 	},
 	{
 		File: "breach", Pkg: "./slogx/breach", Bench: ".",
-		Tables: []table{{"breach", "", ""}},
-		Title:  "breach",
+		Tables: []table{
+			{"breach", "", "-.name:Logger"},
+			{"breach-logger", "/handler", ".name:Logger"},
+		},
+		Title: "breach",
 		Desc: "Buffering a 5-attribute record without a flush, alone and from goroutines on both cores; the same with the " +
 			"buffer full (every record evicts the oldest); records in a request scope; a scope's lifecycle; and writing " +
-			"a flush of 1000 buffered records into slogx.JSONHandler(io.Discard). `go test -bench . ./slogx/breach`.",
+			"a flush of 1000 buffered records into slogx.JSONHandler(io.Discard). The second table is a log call through " +
+			"slog.Logger with the window full (every record evicts), beside a handler that does nothing: breach's own " +
+			"cost is the difference. `go test -bench . ./slogx/breach`.",
 	},
 	{
-		File: "redact", Pkg: "./slogx/redact", Bench: "Handle|Overhead",
-		Tables: []table{{"redact", "/handler", ""}},
-		Title:  "redact",
+		File: "redact", Pkg: "./slogx/redact", Bench: "^Benchmark(Handle|Overhead|Logger)$",
+		Tables: []table{
+			{"redact", "/handler", ".name:(Handle OR Overhead)"},
+			{"redact-logger", "/redact", ".name:Logger"},
+		},
+		Title: "redact",
 		Desc: "A record with nothing sensitive (5 attributes), one with three secrets, and 1 KB of prose, through redact " +
 			"in front of slogx.JSONHandler(io.Discard) (`redact`), the bare handler (`bare`), and the common approach, a " +
 			"ReplaceAttr running the same regular expressions (`replaceattr`); `Overhead` is redact alone in front of a " +
-			"handler that does nothing. `go test -bench 'Handle|Overhead' ./slogx/redact`.",
+			"handler that does nothing. The second table is a log call through slog.Logger with redact on and off, in " +
+			"front of slogx.JSONHandler (`sink=json`) and of a handler that does nothing (`sink=nop`), for the realistic " +
+			"clean record (60-character message, 50-character id, int, duration, time, error), the 5-attribute record " +
+			"and a record with three secrets: redact's own cost is on less off. " +
+			"`go test -bench '^Benchmark(Handle|Overhead|Logger)$' ./slogx/redact`.",
 	},
 	{
-		File: "victoria", Pkg: "./slogx/victoria", Bench: "^BenchmarkHandle$",
+		File: "victoria", Pkg: "./slogx/victoria", Bench: "^BenchmarkHandle(Spool)?$",
 		// A count, not a time: the timer stops while each chunk of 1000
 		// records is delivered, so a time-based benchtime would run many
 		// times longer than it says (about 20 s a round for 300ms).
@@ -72,7 +84,24 @@ var suites = []suite{
 		Title:     "victoria Handle",
 		Desc: "The cost of Handle on the logging goroutine, against slogx.JSONHandler to io.Discard, for the 5-attribute " +
 			"record and with 5 more bound by With; between timed chunks of 1000 records the sender delivers them to a " +
-			"real VictoriaLogs, so none is dropped. `go test -bench '^BenchmarkHandle$' ./slogx/victoria`.",
+			"real VictoriaLogs, so none is dropped. `HandleSpool` is the same with an on-disk spool configured " +
+			"(nothing is spooled while the server is healthy), in the order victoria, spool, spool, victoria; " +
+			"benchstat names the second of each `#01`. `go test -bench '^BenchmarkHandle(Spool)?$' ./slogx/victoria`.",
+	},
+	{
+		File: "remote", Pkg: "./slogx/remote", Bench: "^Benchmark(Handle|Logger)$",
+		// A count, as for victoria: the timer stops while each chunk of
+		// 1000 records is delivered to an in-process server.
+		Benchtime: "50000x",
+		Tables: []table{
+			{"remote", "/format", ".name:Handle"},
+			{"remote-logger", "/format", ".name:Logger"},
+		},
+		Title: "remote Handle, per wire format",
+		Desc: "The cost of Handle on the logging goroutine for the 5-attribute record in each wire format, beside " +
+			"slogx.JSONHandler to io.Discard; then a log call through slog.Logger per format beside a handler that " +
+			"does nothing. Between timed chunks of 1000 records the sender delivers them to an in-process server. " +
+			"`go test -bench '^Benchmark(Handle|Logger)$' ./slogx/remote`.",
 	},
 	{
 		File: "ringbuf", Pkg: "./internal/ringbuf", Bench: ".",
