@@ -12,6 +12,10 @@ import (
 // match against the key set. Dotted keys depend on the enclosing groups
 // too; they are matched on every record, as before.
 //
+// A second memo, of the same kind, remembers messages found clean (a
+// message is clean or not whatever the groups): programs pass slog a
+// constant message, so most records skip the message's hint pass too.
+//
 // A slot is written once, the first time a key that hashes to it is found
 // clean, and never replaced: a record never allocates once the keys a
 // program logs have been seen, and a program that makes keys from data
@@ -41,8 +45,11 @@ func (m *keyMemo) slot(key string) *atomic.Pointer[string] {
 	return &m.slots[h*2654435761>>(32-keyMemoBits)]
 }
 
-// has reports whether key, not empty, was found clean before.
+// has reports whether key was found clean before.
 func (m *keyMemo) has(key string) bool {
+	if key == "" {
+		return false
+	}
 	p := m.slot(key).Load()
 	return p != nil && sameKey(*p, key)
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // TestKeyMemoNeverConfusesKeys: the memo answers for the key it holds and
@@ -119,5 +120,54 @@ func TestCleanDoesNotTakeASecretKeyForARememberedOne(t *testing.T) {
 		if isClean(p[0]) {
 			t.Errorf("%q remembered: %q taken for clean", p[1], p[0])
 		}
+	}
+}
+
+// TestMessageMemo: messages found clean are remembered, and only those. A
+// message with a card number in the slot of a clean one remembered before
+// (same length, first, middle and last bytes; one digit apart) is still
+// redacted, every time it is logged, and the clean one still comes through
+// as it was.
+func TestMessageMemo(t *testing.T) {
+	const (
+		card  = "4111111111111111" // Luhn-valid
+		clean = "payment card 4111111111111112 ok"
+		leaky = "payment card " + card + " ok"
+	)
+	h := New(nopHandler{}, nil)
+	if h.cfg.msgs.slot(clean) != h.cfg.msgs.slot(leaky) {
+		t.Fatalf("%q and %q: not in one slot", clean, leaky)
+	}
+	var buf strings.Builder
+	l := slog.New(New(newJSON(&buf), nil))
+	for range 3 {
+		l.Info(clean)
+		l.Info(leaky)
+	}
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	if len(lines) != 6 {
+		t.Fatalf("%d lines, want 6:\n%s", len(lines), buf.String())
+	}
+	for i, line := range lines {
+		if strings.Contains(line, card) {
+			t.Errorf("line %d: card number logged: %s", i, line)
+		}
+		if i%2 == 0 && !strings.Contains(line, `"msg":"`+clean+`"`) {
+			t.Errorf("line %d: clean message changed: %s", i, line)
+		}
+	}
+	hc := New(nopHandler{}, nil)
+	_ = hc.Handle(t.Context(), slog.NewRecord(time.Time{}, slog.LevelInfo, leaky, 0))
+	if hc.cfg.msgs.has(leaky) {
+		t.Errorf("a message with a secret was remembered")
+	}
+	_ = hc.Handle(t.Context(), slog.NewRecord(time.Time{}, slog.LevelInfo, clean, 0))
+	if !hc.cfg.msgs.has(clean) {
+		t.Errorf("a clean message was not remembered")
+	}
+	long := strings.Repeat("all clear ", 8)
+	_ = hc.Handle(t.Context(), slog.NewRecord(time.Time{}, slog.LevelInfo, long, 0))
+	if hc.cfg.msgs.has(long) {
+		t.Errorf("an %d-byte message was remembered; the memo holds up to %d", len(long), keyMemoMaxLen)
 	}
 }
