@@ -175,8 +175,9 @@
 // are checked. The handlers made by one call of [New] or [Middleware], and
 // those derived from them, remember up to 512 attribute keys they found
 // clean, so a key logged before costs one lookup, and, apart, up to 512
-// messages of up to 64 bytes they found clean, so a constant message is
-// one comparison instead of a scan;
+// messages and 512 error texts of up to 128 bytes they found clean, so a
+// constant message or a sentinel error is one comparison instead of a
+// scan;
 // a key not remembered (a program that makes keys from data fills the
 // slots, each once, and then stops growing) is scanned and matched every
 // time, most of them rejected by their last bytes. A record is first

@@ -1,6 +1,7 @@
 package redact
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -15,7 +16,7 @@ import (
 // comparison loads the first and last bytes of short keys in words, so
 // every position is changed in turn.
 func TestKeyMemoNeverConfusesKeys(t *testing.T) {
-	for n := 1; n <= 70; n++ {
+	for n := 1; n <= keyMemoMaxLen+6; n++ {
 		m := new(keyMemo)
 		key := strings.Repeat("k", n)
 		m.add(key)
@@ -165,9 +166,57 @@ func TestMessageMemo(t *testing.T) {
 	if !hc.cfg.msgs.has(clean) {
 		t.Errorf("a clean message was not remembered")
 	}
-	long := strings.Repeat("all clear ", 8)
+	long := strings.Repeat("all clear ", 13)
 	_ = hc.Handle(t.Context(), slog.NewRecord(time.Time{}, slog.LevelInfo, long, 0))
 	if hc.cfg.msgs.has(long) {
 		t.Errorf("an %d-byte message was remembered; the memo holds up to %d", len(long), keyMemoMaxLen)
+	}
+}
+
+// TestErrorMemo: the same for the texts of errors, which are remembered
+// when the hint pass finds nothing in them. An error whose text carries a
+// card number, in the slot of a clean error text remembered before, is
+// still redacted every time; the error memo is not the message memo, and
+// neither remembers a text with a secret.
+func TestErrorMemo(t *testing.T) {
+	const (
+		card  = "4111111111111111" // Luhn-valid
+		clean = "charge failed: card xx1xxxxxxxxxxxxx declined" // no hint at all
+		leaky = "charge failed: card " + card + " declined"
+	)
+	h := New(nopHandler{}, nil)
+	if h.cfg.errs.slot(clean) != h.cfg.errs.slot(leaky) {
+		t.Fatalf("%q and %q: not in one slot", clean, leaky)
+	}
+	var buf strings.Builder
+	l := slog.New(New(newJSON(&buf), nil))
+	for range 3 {
+		l.Info("charge", "err", errors.New(clean))
+		l.Info("charge", "err", errors.New(leaky))
+	}
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	if len(lines) != 6 {
+		t.Fatalf("%d lines, want 6:\n%s", len(lines), buf.String())
+	}
+	for i, line := range lines {
+		if strings.Contains(line, card) {
+			t.Errorf("line %d: card number logged: %s", i, line)
+		}
+		if i%2 == 0 && !strings.Contains(line, `"err":"`+clean+`"`) {
+			t.Errorf("line %d: clean error changed: %s", i, line)
+		}
+	}
+	rec := func(err error) slog.Record {
+		r := slog.NewRecord(time.Time{}, slog.LevelInfo, "charge", 0)
+		r.AddAttrs(slog.Any("err", err))
+		return r
+	}
+	_ = h.Handle(t.Context(), rec(errors.New(leaky)))
+	if h.cfg.errs.has(leaky) {
+		t.Errorf("an error text with a secret was remembered")
+	}
+	_ = h.Handle(t.Context(), rec(errors.New(clean)))
+	if !h.cfg.errs.has(clean) || h.cfg.msgs.has(clean) {
+		t.Errorf("a clean error text: errs.has = %v, msgs.has = %v; want true, false", h.cfg.errs.has(clean), h.cfg.msgs.has(clean))
 	}
 }

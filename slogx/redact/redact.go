@@ -108,6 +108,7 @@ type config struct {
 	memo        *keyMemo
 	memoOnly    bool     // no dotted key: the memo alone settles a key it holds
 	msgs        *keyMemo // messages found clean
+	errs        *keyMemo // texts of errors found clean
 	maxDepth    int
 	skipMessage bool
 }
@@ -122,7 +123,7 @@ func compile(opts *Options) *config {
 		keys = DefaultKeys()
 	}
 	ks := newKeySet(keys)
-	c := &config{eng: newEngine(&o, ks), keys: ks, memo: new(keyMemo), msgs: new(keyMemo), maxDepth: o.MaxDepth, skipMessage: o.SkipMessage}
+	c := &config{eng: newEngine(&o, ks), keys: ks, memo: new(keyMemo), msgs: new(keyMemo), errs: new(keyMemo), maxDepth: o.MaxDepth, skipMessage: o.SkipMessage}
 	c.memoOnly = len(ks.dotted) == 0
 	if c.maxDepth <= 0 {
 		c.maxDepth = DefaultMaxDepth
