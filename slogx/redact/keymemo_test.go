@@ -180,7 +180,7 @@ func TestMessageMemo(t *testing.T) {
 // neither remembers a text with a secret.
 func TestErrorMemo(t *testing.T) {
 	const (
-		card  = "4111111111111111" // Luhn-valid
+		card  = "4111111111111111"                              // Luhn-valid
 		clean = "charge failed: card xx1xxxxxxxxxxxxx declined" // no hint at all
 		leaky = "charge failed: card " + card + " declined"
 	)
