@@ -164,8 +164,11 @@
 // detectors into one list, token rules into a table keyed by the byte each
 // rule's prefix is anchored on. Each string is read once by a branch-free
 // pass that notes which of the bytes hints start on occur in it ('@', ':',
-// '=', '_', '.', '-', a few letters) and how many digits it holds; most
-// strings stop there.
+// '=', '_', '.', '-', a few letters, any byte that ends a word) and how
+// many digits it holds; most strings stop there. Cards, SSNs and IBANs
+// start after a byte that ends a word, so a text of word bytes alone (an
+// id like "req_7f3a9c2e41b8...") is not searched for digit runs unless it
+// starts with a digit or a capital.
 // Only where such a byte occurs, and the other bytes its hints need do
 // too, are those positions visited to check that a hint really starts
 // there: a whole token prefix, a sensitive key before '=', a run of nine
