@@ -139,24 +139,10 @@ func TestMessageMemo(t *testing.T) {
 	if h.cfg.msgs.slot(clean) != h.cfg.msgs.slot(leaky) {
 		t.Fatalf("%q and %q: not in one slot", clean, leaky)
 	}
-	var buf strings.Builder
-	l := slog.New(New(newJSON(&buf), nil))
-	for range 3 {
+	checkMemoLines(t, card, `"msg":"`+clean+`"`, func(l *slog.Logger) {
 		l.Info(clean)
 		l.Info(leaky)
-	}
-	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
-	if len(lines) != 6 {
-		t.Fatalf("%d lines, want 6:\n%s", len(lines), buf.String())
-	}
-	for i, line := range lines {
-		if strings.Contains(line, card) {
-			t.Errorf("line %d: card number logged: %s", i, line)
-		}
-		if i%2 == 0 && !strings.Contains(line, `"msg":"`+clean+`"`) {
-			t.Errorf("line %d: clean message changed: %s", i, line)
-		}
-	}
+	})
 	hc := New(nopHandler{}, nil)
 	_ = hc.Handle(t.Context(), slog.NewRecord(time.Time{}, slog.LevelInfo, leaky, 0))
 	if hc.cfg.msgs.has(leaky) {
@@ -188,24 +174,10 @@ func TestErrorMemo(t *testing.T) {
 	if h.cfg.errs.slot(clean) != h.cfg.errs.slot(leaky) {
 		t.Fatalf("%q and %q: not in one slot", clean, leaky)
 	}
-	var buf strings.Builder
-	l := slog.New(New(newJSON(&buf), nil))
-	for range 3 {
+	checkMemoLines(t, card, `"err":"`+clean+`"`, func(l *slog.Logger) {
 		l.Info("charge", "err", errors.New(clean))
 		l.Info("charge", "err", errors.New(leaky))
-	}
-	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
-	if len(lines) != 6 {
-		t.Fatalf("%d lines, want 6:\n%s", len(lines), buf.String())
-	}
-	for i, line := range lines {
-		if strings.Contains(line, card) {
-			t.Errorf("line %d: card number logged: %s", i, line)
-		}
-		if i%2 == 0 && !strings.Contains(line, `"err":"`+clean+`"`) {
-			t.Errorf("line %d: clean error changed: %s", i, line)
-		}
-	}
+	})
 	rec := func(err error) slog.Record {
 		r := slog.NewRecord(time.Time{}, slog.LevelInfo, "charge", 0)
 		r.AddAttrs(slog.Any("err", err))
@@ -218,5 +190,29 @@ func TestErrorMemo(t *testing.T) {
 	_ = h.Handle(t.Context(), rec(errors.New(clean)))
 	if !h.cfg.errs.has(clean) || h.cfg.msgs.has(clean) {
 		t.Errorf("a clean error text: errs.has = %v, msgs.has = %v; want true, false", h.cfg.errs.has(clean), h.cfg.msgs.has(clean))
+	}
+}
+
+// checkMemoLines logs, three times through one handler, a clean line and
+// then one whose text in the same memo slot carries secret: the secret is
+// never logged, and every clean line holds cleanJSON as it was.
+func checkMemoLines(t *testing.T, secret, cleanJSON string, logPair func(*slog.Logger)) {
+	t.Helper()
+	var buf strings.Builder
+	l := slog.New(New(newJSON(&buf), nil))
+	for range 3 {
+		logPair(l)
+	}
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	if len(lines) != 6 {
+		t.Fatalf("%d lines, want 6:\n%s", len(lines), buf.String())
+	}
+	for i, line := range lines {
+		if strings.Contains(line, secret) {
+			t.Errorf("line %d: secret logged: %s", i, line)
+		}
+		if i%2 == 0 && !strings.Contains(line, cleanJSON) {
+			t.Errorf("line %d: clean text changed: %s", i, line)
+		}
 	}
 }
