@@ -164,8 +164,11 @@
 // detectors into one list, token rules into a table keyed by the byte each
 // rule's prefix is anchored on. Each string is read once by a branch-free
 // pass that notes which of the bytes hints start on occur in it ('@', ':',
-// '=', '_', '.', '-', a few letters) and how many digits it holds; most
-// strings stop there.
+// '=', '_', '.', '-', a few letters, any byte that ends a word) and how
+// many digits it holds; most strings stop there. Cards, SSNs and IBANs
+// start after a byte that ends a word, so a text of word bytes alone (an
+// id like "req_7f3a9c2e41b8...") is not searched for digit runs unless it
+// starts with a digit or a capital.
 // Only where such a byte occurs, and the other bytes its hints need do
 // too, are those positions visited to check that a hint really starts
 // there: a whole token prefix, a sensitive key before '=', a run of nine
@@ -174,7 +177,10 @@
 // Numbers, durations, times and booleans need no scanning; only their keys
 // are checked. The handlers made by one call of [New] or [Middleware], and
 // those derived from them, remember up to 512 attribute keys they found
-// clean, so a key logged before costs one lookup;
+// clean, so a key logged before costs one lookup, and, apart, up to 512
+// messages and 512 error texts of up to 128 bytes they found clean, so a
+// constant message or a sentinel error is one comparison instead of a
+// scan;
 // a key not remembered (a program that makes keys from data fills the
 // slots, each once, and then stops growing) is scanned and matched every
 // time, most of them rejected by their last bytes. A record is first

@@ -40,8 +40,8 @@ const (
 	bUnder
 	bDot
 	bSpace
-	bJ      // "eyJ"
-	bI      // "AKIA", "ASIA"
+	bJI     // 'J', 'I': "eyJ", "AKIA", "ASIA"
+	bPunct  // a byte that ends a word and has no other bit: '(', ',', '"' ...
 	bB      // 'B', 'b': "bearer", "basic"
 	bZ      // 'Z', 'z': "authorization"
 	bLetter // other letters token prefixes are anchored on
@@ -49,6 +49,12 @@ const (
 	bUpper // any capital: IBANs
 	bSlash // '/': token prefixes in URL paths
 )
+
+// nonWord holds the bits of the bytes that end a word (isWord). A card,
+// an SSN and an IBAN start at the text's start or after such a byte, so a
+// text of word bytes alone (an id: "req_7f3a9c2e41b8...") holds none unless
+// it starts with one.
+const nonWord = bAt | bColon | bEq | bQuery | bDash | bDot | bSpace | bSlash | bPunct
 
 // A hint is a set of the bytes hints start on; hintBits maps each byte to
 // its bit. Sixteen bits keep the table at 512 bytes.
@@ -69,7 +75,17 @@ var hintBits = func() (t [256]hint) {
 	for c := 'A'; c <= 'Z'; c++ {
 		t[c] |= bUpper
 	}
-	t['J'], t['I'] = bJ|bUpper, bI|bUpper
+	t['J'], t['I'] = bJI|bUpper, bJI|bUpper
+	for b := range 0x80 {
+		if !isWord(byte(b)) && t[b] == 0 {
+			t[b] = bPunct
+		}
+	}
+	for b := range 256 {
+		if isWord(byte(b)) == (t[b]&nonWord != 0) {
+			panic("redact: nonWord does not tell word bytes " + string(rune(b)))
+		}
+	}
 	t['B'], t['b'], t['Z'], t['z'] = bB|bUpper, bB, bZ|bUpper, bZ
 	for b := range isTokenAnchor {
 		if isTokenAnchor[b] && t[b] == 0 {
@@ -167,13 +183,13 @@ func fieldsToBits(x uint64) hint {
 // features gathers the hints the engine's detectors need.
 func (e *engine) features(s string) feature {
 	bits, digits := hintBytes(s)
-	if bits&^bSpace == 0 || bits&^(bSpace|bDigit) == 0 && digits < 9 {
+	if b := bits &^ bPunct; b&^bSpace == 0 || b&^(bSpace|bDigit) == 0 && digits < 9 {
 		return 0
 	}
 	var f feature
 	kv := e.need&fKV != 0
 	// Cards and SSNs need nine digits; an IBAN needs one, after capitals.
-	if digits >= 9 || digits > 0 && bits&bUpper != 0 {
+	if (digits >= 9 || digits > 0 && bits&bUpper != 0) && (bits&nonWord != 0 || isDigit(s[0]) || isUpper(s[0])) {
 		f |= digitHints(s, bits&bUpper != 0, bits&(bSpace|bDash) != 0)
 	}
 	if bits&bAt != 0 {
@@ -218,7 +234,7 @@ func (e *engine) features(s string) feature {
 	if bits&bDot != 0 {
 		f |= tokenHints(s, '.', f, bits)
 	}
-	if bits&bJ != 0 {
+	if bits&bJI != 0 {
 		for i := strings.IndexByte(s, 'J'); i >= 0; i = nextByte(s, i, 'J') {
 			if i >= 2 && s[i-2] == 'e' && s[i-1] == 'y' {
 				f |= fJWT
@@ -226,7 +242,7 @@ func (e *engine) features(s string) feature {
 			}
 		}
 	}
-	if bits&bI != 0 {
+	if bits&bJI != 0 {
 		for i := strings.IndexByte(s, 'I'); i >= 0; i = nextByte(s, i, 'I') {
 			if i >= 2 && i+1 < len(s) && s[i-2] == 'A' && (s[i-1] == 'K' || s[i-1] == 'S') && s[i+1] == 'A' {
 				f |= fAWS

@@ -2,6 +2,7 @@ package redact
 
 import (
 	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -92,5 +93,35 @@ func TestHintBytesAgreesWithPlainScan(t *testing.T) {
 	// block of sixteen holds two such counts.
 	if _, d := hintBytes("4111111111111111 4111111111111111"); d != 32 {
 		t.Errorf("32 digits counted as %d", d)
+	}
+}
+
+// TestDigitsAfterEveryWordEnd: texts of word bytes alone skip the digit
+// masks unless they start with a digit or a capital, so every byte that
+// ends a word must be seen as one. A card, an IBAN and an SSN after each
+// ASCII byte that is not a word byte (controls, quotes, brackets ...) are
+// redacted; a text that is one of them alone is redacted; an id of word
+// bytes with a long digit run inside comes through as it was.
+func TestDigitsAfterEveryWordEnd(t *testing.T) {
+	e := compile(nil).eng
+	secrets := []string{"4111111111111111", "GB82WEST12345698765432", "078-05-1120"}
+	for _, s := range secrets {
+		if got, ch := e.scan(s, false); !ch || got == s {
+			t.Errorf("%q alone: not redacted", s)
+		}
+		for b := range 0x80 {
+			if isWord(byte(b)) {
+				continue
+			}
+			text := "ref" + string(rune(b)) + s
+			if got, _ := e.scan(text, false); strings.Contains(got, s) {
+				t.Errorf("%q: not redacted: %q", text, got)
+			}
+		}
+	}
+	for _, id := range []string{"req_7f3a9123456789041b8d6f0a5e3c7b9d", "txn4111111111111111", "Ab_123456789012345", "acct_078051120x"} {
+		if got, ch := e.scan(id, false); ch {
+			t.Errorf("%q: changed to %q", id, got)
+		}
 	}
 }

@@ -12,6 +12,14 @@ import (
 // match against the key set. Dotted keys depend on the enclosing groups
 // too; they are matched on every record, as before.
 //
+// Two more memos of the same kind remember messages and the texts of
+// errors found clean (a text is clean or not whatever its key and
+// groups): programs pass slog constant messages, and most errors they log
+// are a few sentinel or library errors with constant texts, so most
+// records skip the hint pass of those texts too. Errors whose texts carry
+// data fill the error memo's slots, each once, and the rest are scanned
+// every time.
+//
 // A slot is written once, the first time a key that hashes to it is found
 // clean, and never replaced: a record never allocates once the keys a
 // program logs have been seen, and a program that makes keys from data
@@ -28,9 +36,11 @@ const (
 	keyMemoSlots = 1 << keyMemoBits
 )
 
-// keyMemoMaxLen is the longest key remembered; longer ones are rare and
-// are matched every time.
-const keyMemoMaxLen = 64
+// keyMemoMaxLen is the longest key or text remembered; longer keys are
+// rare and are matched every time. It is past the length of most messages
+// and error texts (net/http's timeout error is 74 bytes), and bounds a
+// memo at 64 KiB of texts.
+const keyMemoMaxLen = 128
 
 // slot picks a key's slot from its length and three of its bytes: keys
 // that differ in none of them ("user_id", "uuid_id") share a slot, and the
@@ -41,8 +51,11 @@ func (m *keyMemo) slot(key string) *atomic.Pointer[string] {
 	return &m.slots[h*2654435761>>(32-keyMemoBits)]
 }
 
-// has reports whether key, not empty, was found clean before.
+// has reports whether key was found clean before.
 func (m *keyMemo) has(key string) bool {
+	if key == "" {
+		return false
+	}
 	p := m.slot(key).Load()
 	return p != nil && sameKey(*p, key)
 }

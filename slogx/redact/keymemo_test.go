@@ -1,11 +1,13 @@
 package redact
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // TestKeyMemoNeverConfusesKeys: the memo answers for the key it holds and
@@ -14,7 +16,7 @@ import (
 // comparison loads the first and last bytes of short keys in words, so
 // every position is changed in turn.
 func TestKeyMemoNeverConfusesKeys(t *testing.T) {
-	for n := 1; n <= 70; n++ {
+	for n := 1; n <= keyMemoMaxLen+6; n++ {
 		m := new(keyMemo)
 		key := strings.Repeat("k", n)
 		m.add(key)
@@ -118,6 +120,99 @@ func TestCleanDoesNotTakeASecretKeyForARememberedOne(t *testing.T) {
 		}
 		if isClean(p[0]) {
 			t.Errorf("%q remembered: %q taken for clean", p[1], p[0])
+		}
+	}
+}
+
+// TestMessageMemo: messages found clean are remembered, and only those. A
+// message with a card number in the slot of a clean one remembered before
+// (same length, first, middle and last bytes; one digit apart) is still
+// redacted, every time it is logged, and the clean one still comes through
+// as it was.
+func TestMessageMemo(t *testing.T) {
+	const (
+		card  = "4111111111111111" // Luhn-valid
+		clean = "payment card 4111111111111112 ok"
+		leaky = "payment card " + card + " ok"
+	)
+	h := New(nopHandler{}, nil)
+	if h.cfg.msgs.slot(clean) != h.cfg.msgs.slot(leaky) {
+		t.Fatalf("%q and %q: not in one slot", clean, leaky)
+	}
+	checkMemoLines(t, card, `"msg":"`+clean+`"`, func(l *slog.Logger) {
+		l.Info(clean)
+		l.Info(leaky)
+	})
+	hc := New(nopHandler{}, nil)
+	_ = hc.Handle(t.Context(), slog.NewRecord(time.Time{}, slog.LevelInfo, leaky, 0))
+	if hc.cfg.msgs.has(leaky) {
+		t.Errorf("a message with a secret was remembered")
+	}
+	_ = hc.Handle(t.Context(), slog.NewRecord(time.Time{}, slog.LevelInfo, clean, 0))
+	if !hc.cfg.msgs.has(clean) {
+		t.Errorf("a clean message was not remembered")
+	}
+	long := strings.Repeat("all clear ", 13)
+	_ = hc.Handle(t.Context(), slog.NewRecord(time.Time{}, slog.LevelInfo, long, 0))
+	if hc.cfg.msgs.has(long) {
+		t.Errorf("an %d-byte message was remembered; the memo holds up to %d", len(long), keyMemoMaxLen)
+	}
+}
+
+// TestErrorMemo: the same for the texts of errors, which are remembered
+// when the hint pass finds nothing in them. An error whose text carries a
+// card number, in the slot of a clean error text remembered before, is
+// still redacted every time; the error memo is not the message memo, and
+// neither remembers a text with a secret.
+func TestErrorMemo(t *testing.T) {
+	const (
+		card  = "4111111111111111"                              // Luhn-valid
+		clean = "charge failed: card xx1xxxxxxxxxxxxx declined" // no hint at all
+		leaky = "charge failed: card " + card + " declined"
+	)
+	h := New(nopHandler{}, nil)
+	if h.cfg.errs.slot(clean) != h.cfg.errs.slot(leaky) {
+		t.Fatalf("%q and %q: not in one slot", clean, leaky)
+	}
+	checkMemoLines(t, card, `"err":"`+clean+`"`, func(l *slog.Logger) {
+		l.Info("charge", "err", errors.New(clean))
+		l.Info("charge", "err", errors.New(leaky))
+	})
+	rec := func(err error) slog.Record {
+		r := slog.NewRecord(time.Time{}, slog.LevelInfo, "charge", 0)
+		r.AddAttrs(slog.Any("err", err))
+		return r
+	}
+	_ = h.Handle(t.Context(), rec(errors.New(leaky)))
+	if h.cfg.errs.has(leaky) {
+		t.Errorf("an error text with a secret was remembered")
+	}
+	_ = h.Handle(t.Context(), rec(errors.New(clean)))
+	if !h.cfg.errs.has(clean) || h.cfg.msgs.has(clean) {
+		t.Errorf("a clean error text: errs.has = %v, msgs.has = %v; want true, false", h.cfg.errs.has(clean), h.cfg.msgs.has(clean))
+	}
+}
+
+// checkMemoLines logs, three times through one handler, a clean line and
+// then one whose text in the same memo slot carries secret: the secret is
+// never logged, and every clean line holds cleanJSON as it was.
+func checkMemoLines(t *testing.T, secret, cleanJSON string, logPair func(*slog.Logger)) {
+	t.Helper()
+	var buf strings.Builder
+	l := slog.New(New(newJSON(&buf), nil))
+	for range 3 {
+		logPair(l)
+	}
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	if len(lines) != 6 {
+		t.Fatalf("%d lines, want 6:\n%s", len(lines), buf.String())
+	}
+	for i, line := range lines {
+		if strings.Contains(line, secret) {
+			t.Errorf("line %d: secret logged: %s", i, line)
+		}
+		if i%2 == 0 && !strings.Contains(line, cleanJSON) {
+			t.Errorf("line %d: clean text changed: %s", i, line)
 		}
 	}
 }

@@ -106,7 +106,9 @@ type config struct {
 	eng         *engine
 	keys        *keySet
 	memo        *keyMemo
-	memoOnly    bool // no dotted key: the memo alone settles a key it holds
+	memoOnly    bool     // no dotted key: the memo alone settles a key it holds
+	msgs        *keyMemo // messages found clean
+	errs        *keyMemo // texts of errors found clean
 	maxDepth    int
 	skipMessage bool
 }
@@ -121,7 +123,7 @@ func compile(opts *Options) *config {
 		keys = DefaultKeys()
 	}
 	ks := newKeySet(keys)
-	c := &config{eng: newEngine(&o, ks), keys: ks, memo: new(keyMemo), maxDepth: o.MaxDepth, skipMessage: o.SkipMessage}
+	c := &config{eng: newEngine(&o, ks), keys: ks, memo: new(keyMemo), msgs: new(keyMemo), errs: new(keyMemo), maxDepth: o.MaxDepth, skipMessage: o.SkipMessage}
 	c.memoOnly = len(ks.dotted) == 0
 	if c.maxDepth <= 0 {
 		c.maxDepth = DefaultMaxDepth
@@ -205,8 +207,12 @@ func (h *Handler) WithGroup(name string) slog.Handler {
 func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
 	c := h.cfg
 	msg, changed := r.Message, false
-	if !c.skipMessage {
-		msg, changed = c.eng.scan(r.Message, false)
+	if !c.skipMessage && !c.msgs.has(msg) {
+		// Messages are mostly constants, so the memo settles most: one
+		// comparison instead of the hint pass.
+		if msg, changed = c.eng.scan(msg, false); !changed {
+			c.msgs.add(msg)
+		}
 	}
 	first, f := c.cleanAttrs(&r, h.groups)
 	ctx = c.context(ctx)

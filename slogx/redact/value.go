@@ -61,7 +61,13 @@ func (c *config) clean(a slog.Attr, path []string) (ok bool, f feature) {
 			if !ok {
 				return false, 0
 			}
+			if c.errs.has(t) {
+				return true, 0
+			}
 			f, may := c.eng.hints(t)
+			if !may {
+				c.errs.add(t)
+			}
 			return !may, f
 		}
 	}
