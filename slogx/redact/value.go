@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"reflect"
@@ -226,9 +227,22 @@ func isEmptyText(v reflect.Value) bool {
 	return v.Kind() == reflect.String && v.Len() == 0
 }
 
+// plainErrors are the types of the errors errors.New and fmt.Errorf
+// return, which neither marshal themselves nor are TextMarshalers.
+var plainErrors = [...]reflect.Type{
+	reflect.TypeOf(errors.New("")),
+	reflect.TypeOf(fmt.Errorf("%w", errors.New(""))),
+	reflect.TypeOf(fmt.Errorf("%w %w", errors.New(""), errors.New(""))),
+}
+
 // printsOnlyError reports whether every handler prints err as its Error
 // text: it neither marshals itself nor is a TextMarshaler.
 func printsOnlyError(err error) bool {
+	// Most logged errors come from errors.New or fmt.Errorf: their type
+	// settles it, without asking the two interfaces.
+	if t := reflect.TypeOf(err); t == plainErrors[0] || t == plainErrors[1] || t == plainErrors[2] {
+		return true
+	}
 	if _, ok := err.(json.Marshaler); ok {
 		return false
 	}
