@@ -58,8 +58,10 @@ func (c *config) clean(a slog.Attr, path []string) (ok bool, f feature) {
 		return !may, f
 	case slog.KindAny:
 		if err, ok := a.Value.Any().(error); ok && printsOnlyError(err) {
-			t, ok := callString(err.Error)
-			if !ok {
+			var t string
+			if plainError(err) {
+				t = err.Error()
+			} else if t, ok = callString(err.Error); !ok {
 				return false, 0
 			}
 			if c.errs.has(t) {
@@ -233,6 +235,15 @@ var plainErrors = [...]reflect.Type{
 	reflect.TypeOf(errors.New("")),
 	reflect.TypeOf(fmt.Errorf("%w", errors.New(""))),
 	reflect.TypeOf(fmt.Errorf("%w %w", errors.New(""), errors.New(""))),
+}
+
+// plainError reports whether err is one of errors.New's or fmt.Errorf's:
+// their Error method returns a field and cannot panic, so it is called
+// without the deferred recover of callString. A nil pointer of those types
+// (only reflect makes one) is left to callString.
+func plainError(err error) bool {
+	t := reflect.TypeOf(err)
+	return (t == plainErrors[0] || t == plainErrors[1] || t == plainErrors[2]) && !reflect.ValueOf(err).IsNil()
 }
 
 // printsOnlyError reports whether every handler prints err as its Error
