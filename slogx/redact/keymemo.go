@@ -72,6 +72,8 @@ func sameKey(a, b string) bool {
 		return load64(a[:8]) == load64(b[:8]) && load64(a[n-8:]) == load64(b[n-8:])
 	case uint(n-4) < 4: // 4 to 7
 		return load32(a[:4]) == load32(b[:4]) && load32(a[n-4:]) == load32(b[n-4:])
+	case uint(n-1) < 3: // 1 to 3: "err", "id", "n"
+		return a[0] == b[0] && a[n>>1] == b[n>>1] && a[n-1] == b[n-1]
 	}
 	return a == b
 }

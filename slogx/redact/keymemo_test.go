@@ -25,6 +25,9 @@ func TestKeyMemoNeverConfusesKeys(t *testing.T) {
 		}
 		for j := range n {
 			other := key[:j] + "K" + key[j+1:]
+			if sameKey(key, other) || sameKey(other, key) {
+				t.Fatalf("sameKey(%q, %q) = true", key, other)
+			}
 			if m.slot(other) == m.slot(key) && m.has(other) {
 				t.Fatalf("%q remembered: has(%q) = true", key, other)
 			}

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -648,4 +649,21 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// A nil pointer of errors.New's type (only reflect makes one) panics in
+// its Error method; redact must not be the one to let it out.
+func TestNilPlainErrorDoesNotPanicInRedact(t *testing.T) {
+	nilErr := reflect.Zero(reflect.TypeOf(errors.New(""))).Interface().(error)
+	h := New(nopHandler{}, nil)
+	r := slog.NewRecord(time.Time{}, slog.LevelInfo, "m", 0)
+	r.AddAttrs(slog.Any("err", nilErr))
+	defer func() {
+		if p := recover(); p != nil {
+			t.Fatalf("Handle panicked on a nil *errors.errorString: %v", p)
+		}
+	}()
+	if err := h.Handle(context.Background(), r); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"reflect"
@@ -41,6 +42,8 @@ func (c *config) clean(a slog.Attr, path []string) (ok bool, f feature) {
 				known = load64(m[:8]) == load64(k[:8]) && load64(m[n-8:]) == load64(k[n-8:])
 			case uint(n-4) < 4:
 				known = load32(m[:4]) == load32(k[:4]) && load32(m[n-4:]) == load32(k[n-4:])
+			case uint(n-1) < 3:
+				known = m[0] == k[0] && m[n>>1] == k[n>>1] && m[n-1] == k[n-1]
 			default:
 				known = m == k
 			}
@@ -57,8 +60,10 @@ func (c *config) clean(a slog.Attr, path []string) (ok bool, f feature) {
 		return !may, f
 	case slog.KindAny:
 		if err, ok := a.Value.Any().(error); ok && printsOnlyError(err) {
-			t, ok := callString(err.Error)
-			if !ok {
+			var t string
+			if plainError(err) {
+				t = err.Error()
+			} else if t, ok = callString(err.Error); !ok {
 				return false, 0
 			}
 			if c.errs.has(t) {
@@ -226,9 +231,31 @@ func isEmptyText(v reflect.Value) bool {
 	return v.Kind() == reflect.String && v.Len() == 0
 }
 
+// plainErrors are the types of the errors errors.New and fmt.Errorf
+// return, which neither marshal themselves nor are TextMarshalers.
+var plainErrors = [...]reflect.Type{
+	reflect.TypeOf(errors.New("")),
+	reflect.TypeOf(fmt.Errorf("%w", errors.New(""))),
+	reflect.TypeOf(fmt.Errorf("%w %w", errors.New(""), errors.New(""))),
+}
+
+// plainError reports whether err is one of errors.New's or fmt.Errorf's:
+// their Error method returns a field and cannot panic, so it is called
+// without the deferred recover of callString. A nil pointer of those types
+// (only reflect makes one) is left to callString.
+func plainError(err error) bool {
+	t := reflect.TypeOf(err)
+	return (t == plainErrors[0] || t == plainErrors[1] || t == plainErrors[2]) && !reflect.ValueOf(err).IsNil()
+}
+
 // printsOnlyError reports whether every handler prints err as its Error
 // text: it neither marshals itself nor is a TextMarshaler.
 func printsOnlyError(err error) bool {
+	// Most logged errors come from errors.New or fmt.Errorf: their type
+	// settles it, without asking the two interfaces.
+	if t := reflect.TypeOf(err); t == plainErrors[0] || t == plainErrors[1] || t == plainErrors[2] {
+		return true
+	}
 	if _, ok := err.(json.Marshaler); ok {
 		return false
 	}
