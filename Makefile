@@ -45,13 +45,18 @@ bench:
 # slog.Logger to rows stored, as records/s, beside a raw pre-encoded NDJSON
 # POST loop against the same server build in the same run. Built only with
 # the e2e tag, so `go test ./...` never runs it. E2E_RECORDS and E2E_ROUNDS
-# size the run.
+# size the run. bench-e2e-remote does the same for each of remote's wire
+# formats, beside a raw loop that POSTs the same format.
 E2E_RECORDS ?= 1000000
 E2E_ROUNDS  ?= 3
+E2E_REMOTE_RECORDS ?= 200000
 
-.PHONY: bench-e2e
+.PHONY: bench-e2e bench-e2e-remote
 bench-e2e: victorialogs
 	$(GO) test -tags e2e -count=1 -run '^TestE2EThroughput$$' -v ./slogx/victoria/ -args -e2e.records=$(E2E_RECORDS) -e2e.rounds=$(E2E_ROUNDS)
+
+bench-e2e-remote: victorialogs
+	$(GO) test -tags e2e -count=1 -run '^TestE2EThroughput$$' -v ./slogx/remote/ -args -e2e.records=$(E2E_REMOTE_RECORDS) -e2e.rounds=$(E2E_ROUNDS)
 
 # The demo: a checkout service wired with slogx, a few hundred requests,
 # and a report checked against a real VictoriaLogs that the demo starts and
