@@ -123,7 +123,37 @@ func (e *engine) scanHinted(s string, f feature) (string, bool) {
 	return e.scanSlow(s, f, false)
 }
 
+// maxRescans bounds the extra passes of scanSlow. A pass that changes
+// nothing ends them; in practice the second pass already does.
+const maxRescans = 4
+
+// scanSlow redacts what the detectors find in s, then scans the result
+// again until a pass changes nothing: a redaction can leave text that a
+// rule refused only because of what stood beside it (a spaced SSN next to
+// a dashed one reads as part of a longer number), and redacting twice must
+// change nothing more than redacting once. Only text that held a secret
+// pays for the extra pass.
 func (e *engine) scanSlow(s string, f feature, query bool) (string, bool) {
+	out, changed := e.scanPass(s, f, query)
+	if !changed {
+		return s, false
+	}
+	for range maxRescans {
+		var ff feature
+		if e.need != 0 {
+			ff = e.features(out)
+		}
+		next, again := e.scanPass(out, ff, query)
+		if !again {
+			break
+		}
+		out = next
+	}
+	return out, true
+}
+
+// scanPass is one pass of the detectors over s.
+func (e *engine) scanPass(s string, f feature, query bool) (string, bool) {
 	var buf [maxSpans]span
 	spans := buf[:0]
 	for i := range e.dets {
