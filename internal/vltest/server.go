@@ -406,3 +406,17 @@ func tail(s string) string {
 	}
 	return "...\n" + s[len(s)-logTailBytes:]
 }
+
+// CPUTime returns the CPU time (user and system) the running node has used
+// so far, read from /proc on Linux; 0 where that is not available or the
+// node is not running. Throughput measurements use it to show where a
+// run's CPU went.
+func (s *Server) CPUTime() time.Duration {
+	s.mu.Lock()
+	p := s.proc
+	s.mu.Unlock()
+	if p == nil || p.cmd.Process == nil {
+		return 0
+	}
+	return processCPUTime(p.cmd.Process.Pid)
+}

@@ -1,4 +1,4 @@
-//go:build e2e
+//go:build e2e && unix
 
 // The end-to-end throughput run is a measurement, not a check of
 // behaviour, and takes a while; it is built only with -tags e2e:
@@ -18,6 +18,8 @@ import (
 	"net"
 	"net/url"
 	"runtime"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -30,6 +32,7 @@ import (
 var (
 	e2eRecords = flag.Int("e2e.records", 1_000_000, "records per run")
 	e2eRounds  = flag.Int("e2e.rounds", 3, "rounds; each runs every contender once, in turn")
+	e2eOnly    = flag.String("e2e.only", "", "run only the contenders whose names contain this (for profiling: -cpuprofile)")
 )
 
 // e2eBatch is the raw loop's request size: the handler's default
@@ -53,7 +56,7 @@ func TestE2EThroughput(t *testing.T) {
 	t.Logf("%d records per run, %d rounds, GOMAXPROCS %d", n, *e2eRounds, runtime.GOMAXPROCS(0))
 	contenders := []struct {
 		name string
-		run  func(t *testing.T, srv *vltest.Server, n int) time.Duration
+		run  func(t *testing.T, srv *vltest.Server, n int, clk *clock)
 	}{
 		{"raw NDJSON POST loop", rawLoop},
 		{"victoria (default options)", victoriaRun(victoria.Zstd)},
@@ -62,14 +65,28 @@ func TestE2EThroughput(t *testing.T) {
 	best := make([]time.Duration, len(contenders))
 	for round := range *e2eRounds {
 		for i, c := range contenders {
+			if !strings.Contains(c.name, *e2eOnly) {
+				continue
+			}
 			srv := vltest.Start(t)
-			d := c.run(t, srv, n)
+			clk := &clock{srv: srv}
+			c.run(t, srv, n, clk)
+			d, own, server := clk.stop()
+			sending := clk.t1.Sub(clk.t0)
 			srv.Stop()
-			t.Logf("round %d: %-34s %9.0f records/s (%v)", round+1, c.name, float64(n)/d.Seconds(), d.Round(time.Millisecond))
+			// CPU per record, of this process and of the server, shows
+			// where a run's time went: on 2 cores, what the client spends
+			// the server cannot.
+			t.Logf("round %d: %-34s %9.0f records/s (%v, sent in %v); CPU per record: client %4.2f µs, server %4.2f µs",
+				round+1, c.name, float64(n)/d.Seconds(), d.Round(time.Millisecond), sending.Round(time.Millisecond),
+				own.Seconds()*1e6/float64(n), server.Seconds()*1e6/float64(n))
 			if best[i] == 0 || d < best[i] {
 				best[i] = d
 			}
 		}
+	}
+	if *e2eOnly != "" {
+		return // a partial run compares nothing
 	}
 	raw := float64(n) / best[0].Seconds()
 	t.Logf("best of %d rounds:", *e2eRounds)
@@ -98,7 +115,7 @@ func e2eRecord(logger *slog.Logger, i int) {
 // rawLoop pre-encodes the records with slog.JSONHandler (not timed), then
 // POSTs them in batches, one request at a time, with no compression, and
 // waits until every row is searchable.
-func rawLoop(t *testing.T, srv *vltest.Server, n int) time.Duration {
+func rawLoop(t *testing.T, srv *vltest.Server, n int, clk *clock) {
 	var all bytes.Buffer
 	logger := slog.New(slog.NewJSONHandler(&all, nil))
 	var batches [][]byte
@@ -124,7 +141,7 @@ func rawLoop(t *testing.T, srv *vltest.Server, n int) time.Duration {
 	defer fasthttp.ReleaseRequest(req)
 	defer fasthttp.ReleaseResponse(resp)
 
-	t0 := time.Now()
+	clk.start()
 	for _, b := range batches {
 		req.Reset()
 		req.SetRequestURI(uri)
@@ -146,14 +163,14 @@ func rawLoop(t *testing.T, srv *vltest.Server, n int) time.Duration {
 			t.Fatalf("raw POST: status %d: %s", resp.StatusCode(), resp.Body())
 		}
 	}
+	clk.sent()
 	waitStored(t, srv, n)
-	return time.Since(t0)
 }
 
 // victoriaRun logs the records through slog.Logger and the handler, and
 // waits until every row is searchable.
-func victoriaRun(c victoria.Compression) func(t *testing.T, srv *vltest.Server, n int) time.Duration {
-	return func(t *testing.T, srv *vltest.Server, n int) time.Duration {
+func victoriaRun(c victoria.Compression) func(t *testing.T, srv *vltest.Server, n int, clk *clock) {
+	return func(t *testing.T, srv *vltest.Server, n int, clk *clock) {
 		// The default options: Backpressure makes a program that logs flat
 		// out wait for the sender, so nothing is dropped.
 		h, err := victoria.New(victoria.Options{URL: srv.URL(), Compression: c, Fallback: io.Discard})
@@ -161,7 +178,7 @@ func victoriaRun(c victoria.Compression) func(t *testing.T, srv *vltest.Server, 
 			t.Fatal(err)
 		}
 		logger := slog.New(h)
-		t0 := time.Now()
+		clk.start()
 		for i := range n {
 			e2eRecord(logger, i)
 		}
@@ -173,12 +190,11 @@ func victoriaRun(c victoria.Compression) func(t *testing.T, srv *vltest.Server, 
 		if err := h.Close(); err != nil {
 			t.Fatalf("Close: %v", err)
 		}
+		clk.sent()
 		waitStored(t, srv, n)
-		d := time.Since(t0)
 		if st := h.Stats(); st.Delivered != uint64(n) {
 			t.Fatalf("delivered %d of %d: %+v", st.Delivered, n, st)
 		}
-		return d
 	}
 }
 
@@ -186,4 +202,33 @@ func waitStored(t *testing.T, srv *vltest.Server, n int) {
 	if got := vltest.WaitCount(t, srv.URL(), "*", n, 5*time.Minute); got != n {
 		t.Fatalf("stored %d rows, want %d", got, n)
 	}
+}
+
+// clock times one contender from start until stop, with the CPU time this
+// process and the server used in between.
+type clock struct {
+	srv           *vltest.Server
+	t0, t1        time.Time
+	own0, server0 time.Duration
+}
+
+func (c *clock) start() {
+	c.own0, c.server0 = ownCPUTime(), c.srv.CPUTime()
+	c.t0 = time.Now()
+}
+
+// sent marks the moment the last request was answered.
+func (c *clock) sent() { c.t1 = time.Now() }
+
+func (c *clock) stop() (wall, own, server time.Duration) {
+	wall = time.Since(c.t0)
+	return wall, ownCPUTime() - c.own0, c.srv.CPUTime() - c.server0
+}
+
+func ownCPUTime() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
