@@ -7,14 +7,15 @@ import (
 	"github.com/klauspost/compress/zstd"
 )
 
-// compressor compresses batch bodies with one encoder and one output
-// buffer, reused for every batch: the sender is the only user.
+// compressor compresses batch bodies with one encoder, reused for every
+// batch: the sender is the only user. Each batch keeps its own output
+// buffer, since a body may still be needed (to send it again) while the
+// next one is compressed.
 type compressor struct {
 	kind Compression
 	zstd *zstd.Encoder
 	gzip *gzip.Writer
 	buf  bytes.Buffer
-	out  []byte
 }
 
 func newCompressor(kind Compression) (*compressor, error) {
@@ -44,18 +45,20 @@ func newCompressor(kind Compression) (*compressor, error) {
 }
 
 // compress returns the body to send for raw and its Content-Encoding ("" for
-// none). The body is valid until the next call.
-func (c *compressor) compress(raw []byte) ([]byte, string) {
+// none). A compressed body is written into *out, which keeps its storage
+// for the next call with the same out; an uncompressed body is raw itself.
+func (c *compressor) compress(out *[]byte, raw []byte) ([]byte, string) {
 	switch c.kind {
 	case Zstd:
-		c.out = c.zstd.EncodeAll(raw, c.out[:0])
-		return c.out, "zstd"
+		*out = c.zstd.EncodeAll(raw, (*out)[:0])
+		return *out, "zstd"
 	case Gzip:
 		c.buf.Reset()
 		c.gzip.Reset(&c.buf)
 		c.gzip.Write(raw) // writes to a bytes.Buffer cannot fail
 		c.gzip.Close()
-		return c.buf.Bytes(), "gzip"
+		*out = append((*out)[:0], c.buf.Bytes()...)
+		return *out, "gzip"
 	}
 	return raw, ""
 }

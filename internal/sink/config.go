@@ -106,6 +106,7 @@ const (
 	DefaultMaxRetryAfter      = 30 * time.Second // or MaxBackoff, if that is longer
 	DefaultCloseTimeout       = 5 * time.Second
 	DefaultIdleConnTimeout    = 10 * time.Second
+	DefaultMaxInFlight        = 2
 	DefaultDropReportInterval = 10 * time.Second
 	DefaultContentType        = "application/x-ndjson"
 )
@@ -116,6 +117,11 @@ const (
 	MaxQueueSize  = 1 << 22
 	MaxQueueBytes = 1 << 36
 )
+
+// MaxMaxInFlight bounds Config.MaxInFlight: every request in flight holds a
+// batch (up to MaxBatchBytes, framed and compressed) and a connection per
+// endpoint.
+const MaxMaxInFlight = 16
 
 // Config configures a [Sink]. Zero fields take the defaults above.
 type Config struct {
@@ -155,8 +161,18 @@ type Config struct {
 
 	Compression    Compression
 	RequestTimeout time.Duration
-	Retry          Retry
-	TLSConfig      *tls.Config
+
+	// MaxInFlight is how many requests may await their answers at once,
+	// each with its own batch and its own keep-alive connection to its
+	// endpoint. With more than one, the sender frames, compresses and sends
+	// the next batch while the server works on the last, as long as the
+	// endpoint answers 2xx; batches may then be stored out of order, and
+	// whatever goes wrong (a retry, a split) is handled one request at a
+	// time. 1 sends one request at a time. Each request in flight holds its
+	// batch, framed and compressed too: up to about twice MaxBatchBytes.
+	MaxInFlight int
+	Retry       Retry
+	TLSConfig   *tls.Config
 
 	// Fallback receives what could not be delivered, and the summary lines
 	// about drops. Nil means os.Stderr. It may log through the face's own
@@ -246,6 +262,10 @@ func (c Config) withDefaults() (Config, error) {
 	nonNegD("DropReportInterval", c.DropReportInterval)
 	nonNegD("CloseTimeout", c.CloseTimeout)
 	nonNegD("IdleConnTimeout", c.IdleConnTimeout)
+	nonNeg("MaxInFlight", int64(c.MaxInFlight))
+	if c.MaxInFlight > MaxMaxInFlight {
+		bad("MaxInFlight is %d; at most %d", c.MaxInFlight, MaxMaxInFlight)
+	}
 
 	def := func(p *int, d int) {
 		if *p == 0 {
@@ -284,6 +304,7 @@ func (c Config) withDefaults() (Config, error) {
 	defD(&c.Retry.Budget, DefaultRetryBudget)
 	defD(&c.CloseTimeout, DefaultCloseTimeout)
 	defD(&c.IdleConnTimeout, DefaultIdleConnTimeout)
+	def(&c.MaxInFlight, DefaultMaxInFlight)
 	defD(&c.DropReportInterval, DefaultDropReportInterval)
 	if c.Format == nil {
 		c.Format = defaultFormat()

@@ -16,7 +16,7 @@ import (
 type endpoint struct {
 	url       string
 	target    target
-	conn      *conn     // the keep-alive connection, nil when none is open
+	conns     []*conn   // the keep-alive connection of each lane, nil when none is open
 	downUntil time.Time // skipped until then
 	fails     int       // consecutive failures
 }
@@ -24,15 +24,25 @@ type endpoint struct {
 // pick returns the first endpoint that is up, starting at the round-robin
 // position, or nil if all are down.
 func (snd *sender) pick(now time.Time) *endpoint {
+	j := snd.peek(now)
+	if j < 0 {
+		return nil
+	}
+	snd.next = (j + 1) % len(snd.endpoints)
+	return snd.endpoints[j]
+}
+
+// peek returns the index of the endpoint pick would return, or -1, without
+// moving the round-robin position.
+func (snd *sender) peek(now time.Time) int {
 	n := len(snd.endpoints)
 	for i := range n {
 		j := (snd.next + i) % n
-		if e := snd.endpoints[j]; !now.Before(e.downUntil) {
-			snd.next = (j + 1) % n
-			return e
+		if !now.Before(snd.endpoints[j].downUntil) {
+			return j
 		}
 	}
-	return nil
+	return -1
 }
 
 // earliestUp returns when the first endpoint comes back up.
@@ -102,23 +112,40 @@ type part struct {
 // delivered, rejected, or spilled to the fallback when the retry budget or
 // the close deadline runs out.
 func (snd *sender) deliver(n int) {
+	b := snd.b
 	snd.allRecords(n)
-	snd.parts = append(snd.parts[:0], part{lo: 0, hi: n})
+	b.parts = append(b.parts[:0], part{lo: 0, hi: n})
 	budgetEnd := time.Now().Add(snd.s.cfg.Retry.Budget)
-	for len(snd.parts) > 0 {
-		p := snd.parts[len(snd.parts)-1]
-		snd.parts = snd.parts[:len(snd.parts)-1]
-		snd.deliverPart(p, budgetEnd)
+	for len(b.parts) > 0 {
+		p := b.parts[len(b.parts)-1]
+		b.parts = b.parts[:len(b.parts)-1]
+		snd.deliverPart(p, budgetEnd, nil)
 	}
 }
 
-// deliverPart sends one part until an endpoint answers it for good, or the
-// retry budget or the close deadline runs out.
-func (snd *sender) deliverPart(p part, budgetEnd time.Time) {
-	s := snd.s
-	idx := snd.order[p.lo:p.hi]
+// frame makes b.body, the request body that carries the records of snd.b
+// numbered in idx, framed by the Format and compressed.
+func (snd *sender) frame(idx []int) {
+	b := snd.b
+	views := snd.views[:0]
+	for _, i := range idx {
+		views = append(views, snd.record(i))
+	}
+	b.raw = snd.s.cfg.Format.AppendBody(b.raw[:0], views)
+	clear(views)
+	snd.views = views[:0]
+	b.body, b.encoding = snd.comp.compress(&b.out, b.raw)
+}
+
+// deliverPart sends one part of snd.b until an endpoint answers it for
+// good, or the retry budget or the close deadline runs out. If first is
+// not nil, the part is the whole batch, already sent ahead with b.body, and
+// first is the outcome of that request.
+func (snd *sender) deliverPart(p part, budgetEnd time.Time, first *attempt) {
+	s, b := snd.s, snd.b
+	idx := b.order[p.lo:p.hi]
 	n := len(idx)
-	if snd.refused != nil {
+	if snd.refused != nil && first == nil {
 		snd.reject(idx, 0, snd.refused, "")
 		return
 	}
@@ -129,49 +156,66 @@ func (snd *sender) deliverPart(p part, budgetEnd time.Time) {
 		snd.spill(idx, exhausted)
 		return
 	}
-	views := snd.views[:0]
-	for _, i := range idx {
-		views = append(views, snd.record(i))
+	if first == nil {
+		snd.frame(idx)
 	}
-	snd.raw = s.cfg.Format.AppendBody(snd.raw[:0], views)
-	clear(views)
-	snd.views = views[:0]
-	body, encoding := snd.comp.compress(snd.raw)
+	body, encoding := b.body, b.encoding
 	for attempt := 0; ; {
-		snd.checkClosing()
-		now := time.Now()
-		if snd.closing && !now.Before(s.deadline) {
-			snd.spill(idx, closed)
-			return
-		}
-		e := snd.pick(now)
-		if e == nil {
-			if snd.park(idx) {
+		var (
+			e          *endpoint
+			status     int
+			retryAfter time.Duration
+			answer     []byte
+			err        error
+		)
+		if first != nil {
+			// The request sent ahead counts as this part's first attempt.
+			e = b.e
+			status, retryAfter, answer, err = first.status, first.retryAfter, first.answer, first.err
+			first = nil
+			attempt++
+		} else {
+			if snd.refused != nil {
+				// Refused while this batch was in flight, by the answer to
+				// an older one: the key will not become valid by itself.
+				snd.reject(idx, 0, snd.refused, "")
 				return
 			}
-			up := snd.earliestUp()
-			switch {
-			case up.After(budgetEnd):
-				snd.spill(idx, exhausted)
-				return
-			case snd.closing && up.After(s.deadline):
+			snd.checkClosing()
+			now := time.Now()
+			if snd.closing && !now.Before(s.deadline) {
 				snd.spill(idx, closed)
 				return
 			}
-			snd.reportDrops(now, false)
-			// Wake at least every second to report drops while waiting.
-			snd.sleep(min(up.Sub(now), time.Second))
-			continue
+			e = snd.pick(now)
+			if e == nil {
+				if snd.park(idx) {
+					return
+				}
+				up := snd.earliestUp()
+				switch {
+				case up.After(budgetEnd):
+					snd.spill(idx, exhausted)
+					return
+				case snd.closing && up.After(s.deadline):
+					snd.spill(idx, closed)
+					return
+				}
+				snd.reportDrops(now, false)
+				// Wake at least every second to report drops while waiting.
+				snd.sleep(min(up.Sub(now), time.Second))
+				continue
+			}
+			if attempt > 0 || p.again {
+				s.retried.Add(1)
+			}
+			attempt++
+			reqDeadline := now.Add(s.cfg.RequestTimeout)
+			if snd.closing && s.deadline.Before(reqDeadline) {
+				reqDeadline = s.deadline
+			}
+			status, retryAfter, answer, err = snd.post(e, body, encoding, reqDeadline)
 		}
-		if attempt > 0 || p.again {
-			s.retried.Add(1)
-		}
-		attempt++
-		reqDeadline := now.Add(s.cfg.RequestTimeout)
-		if snd.closing && s.deadline.Before(reqDeadline) {
-			reqDeadline = s.deadline
-		}
-		status, retryAfter, answer, err := snd.post(e, body, encoding, reqDeadline)
 		v := &snd.verdict
 		if err == nil {
 			s.cfg.Format.Judge(status, answer, n, v)
@@ -203,7 +247,7 @@ func (snd *sender) deliverPart(p part, budgetEnd time.Time) {
 			// Too large for the server: each half on its own, the first
 			// half first (the stack pops the last part pushed).
 			mid := p.lo + n/2
-			snd.parts = append(snd.parts, part{lo: mid, hi: p.hi, again: true}, part{lo: p.lo, hi: mid, again: true})
+			b.parts = append(b.parts, part{lo: mid, hi: p.hi, again: true}, part{lo: p.lo, hi: mid, again: true})
 			return
 		default:
 			snd.noteSuccess() // the endpoint answered: it is not failing
@@ -218,12 +262,12 @@ func (snd *sender) deliverPart(p part, budgetEnd time.Time) {
 func (snd *sender) delivered(e *endpoint, p part, n, wireBytes int) {
 	s := snd.s
 	v := &snd.verdict
-	idx := snd.order[p.lo:p.hi]
+	idx := snd.b.order[p.lo:p.hi]
 	e.fails = 0
 	snd.lastReqErr = nil
 	snd.noteSuccess()
 	s.batches.Add(1)
-	s.bytes.Add(uint64(len(snd.raw)))
+	s.bytes.Add(uint64(len(snd.b.raw)))
 	s.wireBytes.Add(uint64(wireBytes))
 	resend := 0
 	for _, j := range v.Resend {
@@ -267,7 +311,7 @@ func (snd *sender) delivered(e *endpoint, p part, n, wireBytes int) {
 	}
 	e.fails++
 	e.downUntil = time.Now().Add(backoff(s.cfg.Retry, e.fails))
-	snd.parts = append(snd.parts, part{lo: p.lo, hi: p.lo + k, again: true})
+	snd.b.parts = append(snd.b.parts, part{lo: p.lo, hi: p.lo + k, again: true})
 }
 
 // reject drops the records numbered in idx for good: the server refused
@@ -343,12 +387,22 @@ func (e *statusError) Error() string {
 
 // post sends one request to e and returns the status, Retry-After and the
 // answer's body (valid until the next post), or the network error.
+// It goes over the lane of the batch at hand.
 func (snd *sender) post(e *endpoint, body []byte, encoding string, deadline time.Time) (int, time.Duration, []byte, error) {
-	s := snd.s
-	req, resp := &snd.req, &snd.resp
-	req.Reset()
-	resp.Reset()
+	req, lane := &snd.req, snd.b.lane
 	defer req.SetBodyRaw(nil) // do not keep the batch body reachable
+	snd.prepare(e, body, encoding)
+	if err := snd.send(e, lane, req, deadline); err != nil {
+		return 0, 0, nil, requestError(&e.target, err)
+	}
+	a := snd.receive(e, lane, &snd.b.resp)
+	return a.status, a.retryAfter, a.answer, a.err
+}
+
+// prepare makes snd.req the request that carries body to e.
+func (snd *sender) prepare(e *endpoint, body []byte, encoding string) {
+	s, req := snd.s, &snd.req
+	req.Reset()
 	req.SetRequestURI(e.url)
 	req.Header.SetMethod(fasthttp.MethodPost)
 	req.Header.SetUserAgent("slogx")
@@ -360,13 +414,23 @@ func (snd *sender) post(e *endpoint, body []byte, encoding string, deadline time
 	if s.cfg.Prepare != nil {
 		s.cfg.Prepare(req, e.url)
 	}
-	if err := snd.roundTrip(e, req, resp, deadline); err != nil {
-		return 0, 0, nil, requestError(&e.target, err)
+}
+
+// receive reads the answer to the request sent on e's connection of lane
+// into resp, and returns the status, Retry-After and the answer's body
+// (valid until resp is used again), or the network error.
+func (snd *sender) receive(e *endpoint, lane int, resp *fasthttp.Response) attempt {
+	return answerOf(e, resp, snd.readAnswer(e, lane, resp))
+}
+
+// answerOf is the attempt that read resp from e, or failed with err.
+func answerOf(e *endpoint, resp *fasthttp.Response, err error) attempt {
+	if err != nil {
+		return attempt{err: requestError(&e.target, err)}
 	}
-	status := resp.StatusCode()
-	var retryAfter time.Duration
-	if status/100 != 2 {
-		retryAfter = parseRetryAfter(resp.Header.Peek(fasthttp.HeaderRetryAfter), time.Now())
+	a := attempt{status: resp.StatusCode(), answer: resp.Body()}
+	if a.status/100 != 2 {
+		a.retryAfter = parseRetryAfter(resp.Header.Peek(fasthttp.HeaderRetryAfter), time.Now())
 	}
-	return status, retryAfter, resp.Body(), nil
+	return a
 }

@@ -51,11 +51,12 @@ func (snd *sender) copyToFallback(summary string, cause error, idx []int) {
 
 // allRecords returns the numbers of the first n records of the batch.
 func (snd *sender) allRecords(n int) []int {
-	snd.order = snd.order[:0]
+	b := snd.b
+	b.order = b.order[:0]
 	for i := range n {
-		snd.order = append(snd.order, i)
+		b.order = append(b.order, i)
 	}
-	return snd.order
+	return b.order
 }
 
 // reportDrops writes a summary line to the fallback when records were

@@ -90,17 +90,24 @@ func TestBackpressureStall(t *testing.T) {
 	cfg.QueueSize, cfg.FlushInterval = 10, time.Hour
 	cfg.BlockTimeout = 300 * time.Millisecond
 	s := mustNew(t, cfg)
-	for i := range 10 {
-		s.Enqueue(realLine(i))
+	// A batch for every request that may be in flight, each held by the
+	// server, then a full queue behind them.
+	next := 0
+	for k := range DefaultMaxInFlight {
+		for range 10 {
+			s.Enqueue(realLine(next))
+			next++
+		}
+		eventually(t, 10*time.Second, "a batch in flight", func() bool { return len(e.requests()) == k+1 })
 	}
-	eventually(t, 10*time.Second, "the first batch in flight", func() bool { return len(e.requests()) == 1 })
-	for i := range 10 {
-		if err := s.Enqueue(realLine(10 + i)); err != nil {
+	for range 10 {
+		if err := s.Enqueue(realLine(next)); err != nil {
 			t.Fatal(err)
 		}
+		next++
 	}
 	start := time.Now()
-	if err := s.Enqueue(realLine(20)); !errors.Is(err, ErrQueueFull) {
+	if err := s.Enqueue(realLine(next)); !errors.Is(err, ErrQueueFull) {
 		t.Fatalf("Enqueue into a stuck queue = %v, want ErrQueueFull", err)
 	}
 	if d := time.Since(start); d < 290*time.Millisecond {
@@ -129,7 +136,7 @@ func TestBackpressureStall(t *testing.T) {
 	}
 	st := s.Stats()
 	checkInvariant(t, st)
-	if st.DroppedQueueFull != 101 || st.Delivered != 120 {
+	if st.DroppedQueueFull != 101 || st.Delivered != uint64(next)+100 {
 		t.Errorf("stats = %+v", st)
 	}
 }

@@ -3,6 +3,7 @@ package sink
 import (
 	"fmt"
 	"runtime"
+	"slices"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -13,15 +14,21 @@ import (
 
 // sender is the state of the one goroutine that batches and sends. Nothing
 // in it is shared, so it needs no locks.
+//
+// Up to MaxInFlight requests are in flight at once, each carrying one batch
+// on its own keep-alive connection to its endpoint (its lane): while the
+// server works on one batch the sender frames, compresses and sends the
+// next, and reads the answers oldest first. Only a batch whose endpoint is
+// healthy is sent that way; anything else (a retry, a split, a spool
+// replay, Close) first settles every batch in flight and then goes one
+// request at a time.
 type sender struct {
 	s          *Sink
 	pending    []*[]byte // drained from the ring, not yet in a batch
 	views      [][]byte  // scratch: records as the Format sees them
-	recs       []byte    // the records of the batch being delivered, back to back
-	ends       []int     // where each of them ends in recs
-	order      []int     // record numbers, rearranged as parts of the batch are resent
-	parts      []part    // parts of the batch still to send (a stack)
-	raw        []byte    // a request body before compression
+	b          *batch    // the batch being built or resolved
+	lanes      []*batch  // one per request that may be in flight
+	flight     []*batch  // batches whose request is sent and not yet resolved, oldest first
 	fb         []byte    // scratch: records rendered for the fallback
 	which      []int     // scratch: record numbers refused within a delivered part
 	verdict    wire.Verdict
@@ -37,7 +44,6 @@ type sender struct {
 	waiters    []flushWaiter
 	poll       *time.Timer // re-checks waiters whose records are still being pushed
 	req        fasthttp.Request
-	resp       fasthttp.Response
 
 	started    time.Time
 	reportedAt time.Time // when drops were last reported; zero if never
@@ -48,6 +54,45 @@ type sender struct {
 	parkRecs    [][]byte // scratch: records on their way to the spool
 	replay      replayState
 	replayTimer *time.Timer // wakes the sender when the spool's backlog may be tried
+}
+
+// batch is one batch of records, what was sent for it, and its lane: the
+// index of the connection it uses on every endpoint.
+type batch struct {
+	lane  int
+	recs  []byte // its records, back to back
+	ends  []int  // where each of them ends in recs
+	order []int  // record numbers, rearranged as parts of the batch are resent
+	parts []part // parts of the batch still to send (a stack)
+	raw   []byte // a request body before compression
+	out   []byte // a request body after compression
+	resp  fasthttp.Response
+
+	// A batch sent ahead (see sender): its first request and, once read,
+	// the answer to it. While reading is set, a goroutine reads the answer
+	// into resp, sets keep and readErr, and then signals done; the sender
+	// touches none of them until it has received from done.
+	inFlight  bool
+	n         int
+	e         *endpoint
+	body      []byte
+	encoding  string
+	budgetEnd time.Time
+	reading   bool
+	done      chan struct{}
+	keep      bool
+	readErr   error
+	answered  bool
+	first     attempt
+}
+
+// attempt is the outcome of one request: an answer, or the error that
+// stood in for one.
+type attempt struct {
+	status     int
+	retryAfter time.Duration
+	answer     []byte
+	err        error
 }
 
 func newSender(s *Sink) (*sender, error) {
@@ -64,6 +109,7 @@ func newSender(s *Sink) (*sender, error) {
 		started:  time.Now(),
 		reported: map[int]bool{},
 	}
+	snd.b = snd.lane(0)
 	snd.timer.Stop()
 	snd.poll.Stop()
 	snd.replayTimer = time.NewTimer(time.Hour)
@@ -100,7 +146,7 @@ func (snd *sender) run() {
 	for {
 		force := false
 		var poll <-chan time.Time
-		if len(snd.waiters) > 0 {
+		if len(snd.waiters) > 0 && len(snd.flight) == 0 {
 			// Only reached when a waiter's records are claimed in the ring
 			// but not yet published by their producer: a matter of
 			// nanoseconds, so look again very soon.
@@ -108,7 +154,13 @@ func (snd *sender) run() {
 			poll = snd.poll.C
 		}
 		replay := snd.replayDue()
+		var answer <-chan struct{}
+		if len(snd.flight) > 0 && snd.flight[0].reading {
+			answer = snd.flight[0].done
+		}
 		select {
+		case <-answer:
+			snd.took(snd.flight[0])
 		case <-s.wake:
 		case <-tick.C:
 			force = true
@@ -143,6 +195,9 @@ func (snd *sender) run() {
 				break
 			}
 		}
+		// Nothing more to send now: resolve the batches whose answers are
+		// in; the others wake the sender when theirs come.
+		snd.finishAnswered()
 		snd.releaseWaiters(false)
 	}
 }
@@ -157,12 +212,17 @@ func (snd *sender) step(force bool) bool {
 }
 
 // releaseWaiters answers the Flush calls whose records have all been taken
-// and resolved (a batch is resolved before the next one is taken), or all
-// of them when the sender exits.
+// and resolved, or all of them when the sender exits. Batches are resolved
+// in the order they were taken, so the records resolved are those taken
+// less those of the batches still in flight.
 func (snd *sender) releaseWaiters(all bool) {
+	resolved := snd.taken
+	for _, b := range snd.flight {
+		resolved -= uint64(b.n)
+	}
 	kept := snd.waiters[:0]
 	for _, w := range snd.waiters {
-		if all || snd.taken >= w.mark {
+		if all || resolved >= w.mark {
 			close(w.ch)
 		} else {
 			kept = append(kept, w)
@@ -202,18 +262,167 @@ func (snd *sender) sendOne(force bool) bool {
 	if !force && !full {
 		return false
 	}
+	e := snd.aheadTo()
+	if e == nil {
+		snd.settle() // older batches first
+	}
 	s.batchOut.Store(true) // its records are older than any Enqueue now: see spoolDirect
+	snd.b = snd.freeLane()
 	snd.build(k)
-	snd.deliver(k)
-	s.batchOut.Store(false)
+	if e != nil {
+		snd.sendAhead(k, e)
+		if len(snd.flight) >= s.cfg.MaxInFlight {
+			snd.finish(snd.flight[0])
+		}
+	} else {
+		snd.deliver(k)
+	}
+	s.batchOut.Store(len(snd.flight) > 0)
 	return true
 }
 
-// build copies the first k pending records into snd.recs (their ends in
-// snd.ends) and gives their buffers and their room in the queue back.
+// aheadTo returns the endpoint to send the next batch to without waiting
+// for the answers in flight, or nil if it must go one request at a time:
+// with MaxInFlight 1, after Close, after the credentials were refused, or
+// unless the endpoint next in turn is up and its last request succeeded.
+func (snd *sender) aheadTo() *endpoint {
+	s := snd.s
+	snd.checkClosing()
+	if s.cfg.MaxInFlight < 2 || snd.closing || snd.refused != nil || s.failing.Load() {
+		return nil
+	}
+	// The endpoint next in turn, which a request one at a time would try
+	// too; the round-robin position moves only if it is taken.
+	j := snd.peek(time.Now())
+	if j < 0 || snd.endpoints[j].fails != 0 {
+		return nil
+	}
+	return snd.pick(time.Now())
+}
+
+// lane returns lane i's batch, made on first use.
+func (snd *sender) lane(i int) *batch {
+	for len(snd.lanes) <= i {
+		snd.lanes = append(snd.lanes, &batch{lane: len(snd.lanes)})
+	}
+	return snd.lanes[i]
+}
+
+// freeLane returns a batch that is not in flight. There is one while fewer
+// than MaxInFlight are, which sendOne keeps so.
+func (snd *sender) freeLane() *batch {
+	for i := 0; ; i++ {
+		if b := snd.lane(i); !b.inFlight {
+			return b
+		}
+	}
+}
+
+// sendAhead frames and compresses the batch of n records built last and
+// sends it to e, leaving its answer to be read by finish.
+func (snd *sender) sendAhead(n int, e *endpoint) {
+	s, b := snd.s, snd.b
+	snd.frame(snd.allRecords(n))
+	now := time.Now()
+	b.inFlight, b.n, b.e, b.answered, b.first = true, n, e, false, attempt{}
+	b.budgetEnd = now.Add(s.cfg.Retry.Budget)
+	snd.prepare(e, b.body, b.encoding)
+	err := snd.send(e, b.lane, &snd.req, now.Add(s.cfg.RequestTimeout))
+	snd.req.SetBodyRaw(nil) // do not keep the batch body reachable
+	snd.flight = append(snd.flight, b)
+	if err != nil {
+		// Not even written (a refused connection, a reset): what follows
+		// is a retry with backoff, one request at a time, as without
+		// sending ahead, rather than more batches taken from the queue
+		// for an endpoint that is not there.
+		b.first.err = requestError(&e.target, err)
+		b.answered = true
+		snd.settle()
+		return
+	}
+	if b.done == nil {
+		b.done = make(chan struct{}, 1)
+	}
+	b.reading = true
+	c := e.conns[b.lane]
+	go func() {
+		b.keep, b.readErr = readResponse(c, &b.resp)
+		b.done <- struct{}{}
+	}()
+}
+
+// took accounts for the answer to b's request, once its reader has
+// signalled done.
+func (snd *sender) took(b *batch) {
+	b.reading, b.answered = false, true
+	if !b.keep {
+		snd.closeConn(b.e, b.lane)
+	}
+	b.first = answerOf(b.e, &b.resp, b.readErr)
+	b.readErr = nil
+}
+
+// collect waits for the answer to b's request, if it is not in yet.
+func (snd *sender) collect(b *batch) {
+	if b.reading {
+		<-b.done
+		snd.took(b)
+	}
+}
+
+// finishAnswered resolves the batches in flight whose answers are in,
+// oldest first, up to the first still awaited: batches resolve in the
+// order they were taken, which Flush relies on.
+func (snd *sender) finishAnswered() {
+	for len(snd.flight) > 0 {
+		b := snd.flight[0]
+		if b.reading {
+			select {
+			case <-b.done:
+				snd.took(b)
+			default:
+				return
+			}
+		}
+		snd.finish(b)
+	}
+	snd.s.batchOut.Store(false)
+}
+
+// finish resolves b, a batch in flight: its answer read, then delivered,
+// retried, split or rejected as deliver would.
+func (snd *sender) finish(b *batch) {
+	i := slices.Index(snd.flight, b)
+	snd.flight = slices.Delete(snd.flight, i, i+1)
+	snd.collect(b)
+	prev := snd.b
+	snd.b = b
+	b.parts = append(b.parts[:0], part{lo: 0, hi: b.n})
+	first := &b.first
+	for len(b.parts) > 0 {
+		p := b.parts[len(b.parts)-1]
+		b.parts = b.parts[:len(b.parts)-1]
+		snd.deliverPart(p, b.budgetEnd, first)
+		first = nil
+	}
+	b.inFlight = false
+	b.first = attempt{}
+	snd.b = prev
+}
+
+// settle resolves every batch in flight, oldest first.
+func (snd *sender) settle() {
+	for len(snd.flight) > 0 {
+		snd.finish(snd.flight[0])
+	}
+	snd.s.batchOut.Store(false)
+}
+
+// build copies the first k pending records into snd.b (their ends in
+// snd.b.ends) and gives their buffers and their room in the queue back.
 func (snd *sender) build(k int) {
 	s := snd.s
-	recs, ends := snd.recs[:0], snd.ends[:0]
+	recs, ends := snd.b.recs[:0], snd.b.ends[:0]
 	var release uint64
 	for i, b := range snd.pending[:k] {
 		recs = append(recs, *b...)
@@ -225,7 +434,7 @@ func (snd *sender) build(k int) {
 	n := copy(snd.pending, snd.pending[k:])
 	clear(snd.pending[n:])
 	snd.pending = snd.pending[:n]
-	snd.recs, snd.ends = recs, ends
+	snd.b.recs, snd.b.ends = recs, ends
 	snd.taken += uint64(k)
 	s.taken.Store(snd.taken) // before the word is lowered: see Stats
 	s.res.sub(release)
@@ -235,13 +444,14 @@ func (snd *sender) build(k int) {
 	s.room.broadcast() // room for waiting producers
 }
 
-// record returns the i-th record of the batch built last.
+// record returns the i-th record of the batch at hand.
 func (snd *sender) record(i int) []byte {
+	b := snd.b
 	start := 0
 	if i > 0 {
-		start = snd.ends[i-1]
+		start = b.ends[i-1]
 	}
-	return snd.recs[start:snd.ends[i]]
+	return b.recs[start:b.ends[i]]
 }
 
 // noteFailure records a failed request: once every endpoint has failed
@@ -271,7 +481,9 @@ func (snd *sender) noteSuccess() {
 
 func (snd *sender) closeConns() {
 	for _, e := range snd.endpoints {
-		snd.closeConn(e)
+		for lane := range e.conns {
+			snd.closeConn(e, lane)
+		}
 	}
 }
 
@@ -281,6 +493,7 @@ func (snd *sender) shutdown() {
 	s := snd.s
 	snd.closing = true
 	defer s.room.broadcast()
+	snd.settle()
 	for spins := 0; ; {
 		if time.Now().After(s.deadline) {
 			snd.spillRest()
@@ -315,6 +528,7 @@ func (snd *sender) spillRest() {
 			continue
 		}
 		n := len(snd.pending)
+		snd.b = snd.freeLane()
 		snd.build(n)
 		snd.spill(snd.allRecords(n), "close timeout "+s.cfg.CloseTimeout.String()+" passed")
 	}

@@ -155,9 +155,12 @@ func (snd *sender) park(idx []int) bool {
 // rejected for good, or (the parts that failed again) appended anew.
 func (snd *sender) replayOne() bool {
 	s := snd.s
-	if s.sp == nil || snd.closing || !snd.anyUp(time.Now()) {
+	if s.sp == nil || snd.closing || s.sp.Unread() == 0 || !snd.anyUp(time.Now()) {
 		return false
 	}
+	// A replayed batch goes one request at a time, after the batches in
+	// flight: its rewind and acknowledgement assume no other is out.
+	snd.settle()
 	b := &snd.spBatch
 	n, err := s.sp.Read(b, s.cfg.BatchSize, s.cfg.MaxBatchBytes)
 	if err != nil {
@@ -178,12 +181,13 @@ func (snd *sender) replayOne() bool {
 		}
 	}
 	s.spInFlight.Store(int64(n))
-	recs, ends := snd.recs[:0], snd.ends[:0]
+	snd.b = snd.freeLane()
+	recs, ends := snd.b.recs[:0], snd.b.ends[:0]
 	for _, rec := range b.Records {
 		recs = append(recs, rec...)
 		ends = append(ends, len(recs))
 	}
-	snd.recs, snd.ends = recs, ends
+	snd.b.recs, snd.b.ends = recs, ends
 	r := &snd.replay
 	*r = replayState{on: true, n: n, delivered: s.delivered.Load(), rejected: s.dropRejected.Load()}
 	snd.deliver(n)

@@ -15,13 +15,16 @@ import (
 	"github.com/valyala/fasthttp"
 )
 
-// The sender speaks HTTP/1.1 itself, over one keep-alive connection per
-// endpoint that it owns, rather than through a fasthttp.Client: a Client
-// starts cleaner goroutines that sleep for up to its idle timeout and so
-// outlive Close. With one request in flight at a time there is nothing for a
-// pool to do. Requests and responses are still fasthttp's, written and read
-// over bufio on the connection; deadlines on the connection bound each
-// request, and no goroutine exists besides the sender's.
+// The sender speaks HTTP/1.1 itself, over keep-alive connections that it
+// owns (one per endpoint and lane, see sender), rather than through a
+// fasthttp.Client: a Client starts cleaner goroutines that sleep for up to
+// its idle timeout and so outlive Close. Requests and responses are still
+// fasthttp's, written and read over bufio on the connection; deadlines on
+// the connection bound each request. The sender writes every request; the
+// answer to one sent ahead is read by a goroutine of its own, which ends
+// with the read (by the request's deadline at the latest, or when Close
+// cuts the connection) and which the sender waits for before it resolves
+// the batch, so none outlives Close.
 
 // maxResponseBody bounds the answer body that is read (and quoted, cut
 // shorter, in errors); a longer one fails the request.
@@ -101,49 +104,74 @@ func (snd *sender) tlsConfig(t *target) *tls.Config {
 	return cfg
 }
 
-// closeConn closes e's connection, if any. It closes the TCP connection
-// without TLS's closing alert: a write of that alert to a server that has
-// stopped reading would wait, and HTTP/1.1 frames its messages anyway.
-func (snd *sender) closeConn(e *endpoint) {
-	if e.conn != nil {
-		snd.s.conns.remove(e.conn.raw)
-		e.conn.raw.Close()
-		e.conn = nil
+// closeConn closes e's connection of lane, if any. It closes the TCP
+// connection without TLS's closing alert: a write of that alert to a server
+// that has stopped reading would wait, and HTTP/1.1 frames its messages
+// anyway.
+func (snd *sender) closeConn(e *endpoint, lane int) {
+	if lane < len(e.conns) && e.conns[lane] != nil {
+		snd.s.conns.remove(e.conns[lane].raw)
+		e.conns[lane].raw.Close()
+		e.conns[lane] = nil
 	}
 }
 
-// roundTrip writes req to e and reads the answer into resp, over e's
-// keep-alive connection or a new one. A failed request is not repeated
-// here, even on a connection that was idle: the server may have read it,
-// and every retry is the sender's, with backoff and accounting. A
-// connection idle for longer than IdleConnTimeout, which is shorter than
-// servers' own idle timeouts, is replaced before use rather than risked.
-func (snd *sender) roundTrip(e *endpoint, req *fasthttp.Request, resp *fasthttp.Response, deadline time.Time) error {
-	if e.conn != nil && time.Since(e.conn.lastUsed) > snd.s.cfg.IdleConnTimeout {
-		snd.closeConn(e)
+// send writes req to e over its keep-alive connection of lane or a new
+// one; the answer is read by readAnswer, by deadline. A failed request is
+// not repeated here, even on a connection that was idle: the server may
+// have read it, and every retry is the sender's, with backoff and
+// accounting. A connection idle for longer than IdleConnTimeout, which is
+// shorter than servers' own idle timeouts, is replaced before use rather
+// than risked.
+func (snd *sender) send(e *endpoint, lane int, req *fasthttp.Request, deadline time.Time) error {
+	for len(e.conns) <= lane {
+		e.conns = append(e.conns, nil)
 	}
-	if e.conn == nil {
+	if c := e.conns[lane]; c != nil && time.Since(c.lastUsed) > snd.s.cfg.IdleConnTimeout {
+		snd.closeConn(e, lane)
+	}
+	if e.conns[lane] == nil {
 		c, err := snd.dial(&e.target, deadline)
 		if err != nil {
 			return err
 		}
-		e.conn = c
+		e.conns[lane] = c
 	}
-	c := e.conn
+	c := e.conns[lane]
 	c.nc.SetDeadline(deadline)
 	err := req.Write(c.bw)
 	if err == nil {
 		err = c.bw.Flush()
 	}
-	if err == nil {
-		err = resp.ReadLimitBody(c.br, maxResponseBody)
+	if err != nil {
+		snd.closeConn(e, lane)
 	}
-	if err != nil || resp.ConnectionClose() {
-		snd.closeConn(e)
-		return err
+	return err
+}
+
+// readAnswer reads the answer to the request send wrote on e's connection
+// of lane, within that request's deadline.
+func (snd *sender) readAnswer(e *endpoint, lane int, resp *fasthttp.Response) error {
+	keep, err := readResponse(e.conns[lane], resp)
+	if !keep {
+		snd.closeConn(e, lane)
+	}
+	return err
+}
+
+// readResponse reads one answer from c into resp and reports whether c may
+// carry another request. It touches nothing but c and resp, so the reader
+// of a batch sent ahead runs it on its own goroutine.
+func readResponse(c *conn, resp *fasthttp.Response) (keep bool, err error) {
+	resp.Reset()
+	if err := resp.ReadLimitBody(c.br, maxResponseBody); err != nil {
+		return false, err
+	}
+	if resp.ConnectionClose() {
+		return false, nil
 	}
 	c.lastUsed = time.Now()
-	return nil
+	return true, nil
 }
 
 // requestError describes a failed request without the URL's credentials.

@@ -192,6 +192,7 @@ func (o *Options) config() (config, error) {
 		BlockTimeout:   o.BlockTimeout,
 		Compression:    comp,
 		RequestTimeout: o.RequestTimeout,
+		MaxInFlight:    o.MaxInFlight,
 		Retry:          o.Retry.Sink(defaultRetry),
 		TLSConfig:      o.TLSConfig,
 		Fallback:       cfg.fallback,

@@ -152,11 +152,11 @@ type Options struct {
 	//
 	// Default with Backpressure: 5 s. A healthy service makes room a batch
 	// at a time, within a round trip or two over the internet; a wait of
-	// 5 s means a request hangs. The call then drops its record, and later
-	// calls drop at once, without waiting, until a request succeeds again. Default with Block: 100 ms, since
-	// Block waits on every call while the service is away: long enough to
-	// ride out a burst, short enough that an unreachable service cannot
-	// stall the program for long.
+	// 5 s means a request hangs. The call then drops its record, and
+	// later calls drop at once, without waiting, until a request succeeds
+	// again. Default with Block: 100 ms, since Block waits on every call
+	// while the service is away: long enough to ride out a burst, short
+	// enough that an unreachable service cannot stall the program for long.
 	BlockTimeout time.Duration
 
 	// Compression compresses request bodies.
@@ -174,6 +174,21 @@ type Options struct {
 	// Default: 10 s, as OpenTelemetry's exporters: long enough for a slow
 	// intake across the internet, short enough to tell a stuck one.
 	RequestTimeout time.Duration
+
+	// MaxInFlight is how many requests may await their answers at once,
+	// each with its own batch and its own keep-alive connection. While the
+	// service answers 2xx the handler sends the next batch without waiting
+	// for the answer to the last; batches may then arrive in a different
+	// order than they were logged. Anything else (a retry, a split, an
+	// outage) is handled one request at a time, and a Retry-After holds
+	// back every new request. 1 sends one request at a time.
+	//
+	// Default: 2. Across the internet a request takes a round trip or more,
+	// and one at a time caps a handler at one batch per round trip (20 per
+	// second at 50 ms) however fast the service is. At most 16; each
+	// request in flight holds its batch in memory, framed and compressed
+	// too: up to about twice MaxBatchBytes.
+	MaxInFlight int
 
 	// Retry is the retry policy for failed requests. Defaults: backoff
 	// from 1 s to 30 s and a budget of 5 minutes per batch, as

@@ -19,8 +19,26 @@ import (
 // RequestTimeout, and connection resets before and after the server stored
 // the batch. Every record must be stored, duplicated only where an answer
 // was lost, with Retry-After honoured and the accounting exact.
+//
+// With one request at a time, the request after a fault is the same batch
+// again, after the wait the fault asks for. With requests in flight (the
+// default), batches sent ahead may come between, but no request sent after
+// a Retry-After answer arrives before the wait is over.
 func TestFaults(t *testing.T) {
 	t.Parallel()
+	for _, inFlight := range []int{1, 0} {
+		name := "one at a time"
+		if inFlight == 0 {
+			name = "default MaxInFlight"
+		}
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			testFaults(t, inFlight)
+		})
+	}
+}
+
+func testFaults(t *testing.T, maxInFlight int) {
 	srv := vltest.Start(t)
 	plan := map[int]fault{
 		1: tooMany, 3: unavailable, 5: slowForwarded, 7: resetBefore,
@@ -33,6 +51,7 @@ func TestFaults(t *testing.T) {
 		BatchSize:      100,
 		FlushInterval:  20 * time.Millisecond,
 		RequestTimeout: requestTimeout,
+		MaxInFlight:    maxInFlight,
 		// MaxBackoff well above Retry-After, MinBackoff well below: the
 		// gap after a 429 tells whether Retry-After was used.
 		Retry: victoria.RetryPolicy{MinBackoff: 20 * time.Millisecond, MaxBackoff: 5 * time.Second},
@@ -57,6 +76,24 @@ func TestFaults(t *testing.T) {
 			continue
 		}
 		faults++
+		if e.fault == slowForwarded {
+			if wait := e.answered.Sub(e.arrived); wait < requestTimeout-50*time.Millisecond || wait > requestTimeout+2*time.Second {
+				t.Errorf("the client gave up on a slow answer after %v, RequestTimeout is %v", wait, requestTimeout)
+			}
+		}
+		if maxInFlight != 1 {
+			if e.fault != tooMany && e.fault != unavailableRA {
+				continue
+			}
+			// A batch sent ahead may have left before the answer came
+			// back; a request sent well after it must wait.
+			for _, f := range events {
+				if since := f.arrived.Sub(e.answered); since > 200*time.Millisecond && since < p.retryAfter {
+					t.Errorf("request %d arrived %v after the %s of request %d with Retry-After %v", f.n, since, faultNames[e.fault], e.n, p.retryAfter)
+				}
+			}
+			continue
+		}
 		if i+1 >= len(events) {
 			t.Fatalf("no request after the %s of request %d", faultNames[e.fault], e.n)
 		}
@@ -72,10 +109,6 @@ func TestFaults(t *testing.T) {
 			}
 			if gap > p.retryAfter+2*time.Second {
 				t.Errorf("retried %v after a %s with Retry-After %v: far later than asked", gap, faultNames[e.fault], p.retryAfter)
-			}
-		case slowForwarded:
-			if wait := e.answered.Sub(e.arrived); wait < requestTimeout-50*time.Millisecond || wait > requestTimeout+2*time.Second {
-				t.Errorf("the client gave up on a slow answer after %v, RequestTimeout is %v", wait, requestTimeout)
 			}
 		}
 	}
