@@ -2,13 +2,17 @@ package sink
 
 import (
 	"context"
+	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"go.uber.org/goleak"
 )
 
 // TestInFlightAtMost: with the server holding every request, exactly
@@ -200,5 +204,142 @@ func checkOnce(t *testing.T, got []string, n int) {
 			}
 		}
 		t.Errorf("%d records arrived (%d duplicates); want %d, each once", len(got), dup, n)
+	}
+}
+
+// TestInFlightChaos: many requests in flight against a server that resets
+// connections before and after storing, closes them after answering,
+// answers 503, and is slow now and then. Every record is stored at least
+// once, Delivered counts each once, and the accounting holds.
+func TestInFlightChaos(t *testing.T) {
+	var mu sync.Mutex
+	stored := map[string]int{}
+	var faults [5]int
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			return
+		}
+		raw, err := decode(r.Header.Get("Content-Encoding"), body)
+		if err != nil {
+			t.Errorf("cannot decode: %v", err)
+			return
+		}
+		store := func() {
+			mu.Lock()
+			for _, l := range splitLines(raw) {
+				stored[l]++
+			}
+			mu.Unlock()
+		}
+		reset := func() {
+			if c, _, err := http.NewResponseController(w).Hijack(); err == nil {
+				c.Close()
+			}
+		}
+		k := rand.IntN(12)
+		if k < len(faults) {
+			mu.Lock()
+			faults[k]++
+			mu.Unlock()
+		}
+		switch k {
+		case 0: // reset before storing
+			reset()
+		case 1: // stored, but the answer is lost
+			store()
+			reset()
+		case 2:
+			w.WriteHeader(http.StatusServiceUnavailable)
+		case 3:
+			store()
+			w.Header().Set("Connection", "close")
+			w.WriteHeader(http.StatusNoContent)
+		case 4:
+			time.Sleep(time.Duration(rand.IntN(20)) * time.Millisecond)
+			store()
+			w.WriteHeader(http.StatusNoContent)
+		default:
+			store()
+			w.WriteHeader(http.StatusNoContent)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	cfg := testConfig(nil, srv.URL)
+	cfg.BatchSize = 20
+	cfg.MaxInFlight = 8
+	s := mustNew(t, cfg)
+	const producers, each = 4, 1500
+	var wg sync.WaitGroup
+	for p := range producers {
+		wg.Go(func() {
+			for i := range each {
+				s.Enqueue(line(p*each + i))
+			}
+		})
+	}
+	wg.Wait()
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	st := s.Stats()
+	checkInvariant(t, st)
+	if st.Delivered != producers*each {
+		t.Errorf("delivered %d of %d: %+v", st.Delivered, producers*each, st)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	missing := 0
+	for i := range producers * each {
+		if stored[strings.TrimSuffix(string(line(i)), "\n")] == 0 {
+			missing++
+		}
+	}
+	if missing > 0 {
+		t.Errorf("%d records never stored", missing)
+	}
+	t.Logf("faults: %d resets before, %d after storing, %d 503s, %d closes, %d slow; retried %d", faults[0], faults[1], faults[2], faults[3], faults[4], st.Retried)
+	if faults[0] == 0 || faults[1] == 0 || st.Retried == 0 {
+		t.Errorf("the chaos did not happen: faults %v, retried %d", faults, st.Retried)
+	}
+}
+
+// TestCloseWithRequestsInFlight: with every request of MaxMaxInFlight held
+// by the server, Close keeps its bound, every record goes to the fallback,
+// and nothing the sink started runs once Close has returned (goleak with
+// its default options, as a user's own test would run it).
+func TestCloseWithRequestsInFlight(t *testing.T) {
+	e := newEndpointServer(t)
+	e.holdRequests()
+	fb := &lockedBuffer{}
+	cfg := testConfig(fb, e.URL())
+	cfg.BatchSize = 10
+	cfg.MaxInFlight = MaxMaxInFlight
+	cfg.CloseTimeout = 300 * time.Millisecond
+	cfg.RequestTimeout = time.Minute // Close, not the request timeout, must end them
+	before := goleak.IgnoreCurrent()
+	s, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 10*MaxMaxInFlight + 25
+	for i := range n {
+		s.Enqueue(line(i))
+	}
+	eventually(t, 10*time.Second, "every request in flight", func() bool { return len(e.requests()) == MaxMaxInFlight })
+	start := time.Now()
+	err = s.Close()
+	if took := time.Since(start); took > cfg.CloseTimeout+time.Second {
+		t.Errorf("Close took %v with CloseTimeout %v", took, cfg.CloseTimeout)
+	}
+	goleak.VerifyNone(t, before)
+	if err == nil {
+		t.Error("Close = nil with nothing delivered")
+	}
+	st := s.Stats()
+	checkInvariant(t, st)
+	recs, _ := fallbackRecords(fb.String())
+	if st.Spilled != uint64(n) || len(recs) != n {
+		t.Errorf("spilled %d, fallback holds %d; want %d", st.Spilled, len(recs), n)
 	}
 }
