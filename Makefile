@@ -49,7 +49,7 @@ bench:
 # formats, beside a raw loop that POSTs the same format.
 E2E_RECORDS ?= 1000000
 E2E_ROUNDS  ?= 3
-E2E_REMOTE_RECORDS ?= 200000
+E2E_REMOTE_RECORDS ?= 500000
 
 .PHONY: bench-e2e bench-e2e-remote
 bench-e2e: victorialogs

@@ -168,7 +168,8 @@
 // where JSONHandler takes a mutex. A queued record holds a buffer of at
 // most twice its size, and the queue's byte bound counts that buffer. The
 // sender compresses each batch with a reused encoder and reuses its
-// buffers. The benchmark report (docs/benchmarks.md, made by `make
+// buffers; while the server answers 2xx it sends the next batch without
+// waiting for the answer to the last (MaxInFlight). The benchmark report (docs/benchmarks.md, made by `make
 // bench-report`) gives the measured costs, and `make bench-e2e` compares
 // records stored per second with a loop that POSTs pre-encoded NDJSON to
 // the same server.
