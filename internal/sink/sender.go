@@ -288,7 +288,13 @@ func (snd *sender) sendOne(force bool) bool {
 func (snd *sender) aheadTo() *endpoint {
 	s := snd.s
 	snd.checkClosing()
-	if s.cfg.MaxInFlight < 2 || snd.closing || snd.refused != nil || s.failing.Load() {
+	if s.cfg.MaxInFlight < 2 || snd.closing {
+		return nil
+	}
+	// Answers already in come first: one that asks to wait (a 429, a 503)
+	// must hold back the next request, not arrive after it was sent.
+	snd.finishAnswered()
+	if snd.refused != nil || s.failing.Load() {
 		return nil
 	}
 	// The endpoint next in turn, which a request one at a time would try
