@@ -688,15 +688,32 @@ func TestConcurrentEnqueueAndClose(t *testing.T) {
 	}
 	received := e.linesOf(func(int) bool { return true })
 	recs, _ := fallbackRecords(fb.String())
-	if uint64(len(received)) != st.Delivered || uint64(len(recs)) != st.Spilled {
-		t.Errorf("endpoint holds %d records (delivered %d), fallback %d (spilled %d)", len(received), st.Delivered, len(recs), st.Spilled)
-	}
-	seen := map[string]int{}
-	for _, l := range append(received, recs...) {
-		seen[l]++
-		if seen[l] > 1 {
-			t.Fatalf("record %q delivered or spilled twice", l)
+	// A request cut at the close deadline may have reached the server, which
+	// recorded it, while its records were spilled: at least once, so those
+	// few may be in both places; nothing is twice in either, and the
+	// endpoint holds what was delivered plus those.
+	seen, inFallback, got := map[string]bool{}, map[string]bool{}, map[string]bool{}
+	for _, l := range recs {
+		if inFallback[l] {
+			t.Fatalf("record %q spilled twice", l)
 		}
+		inFallback[l], seen[l] = true, true
+	}
+	both := 0
+	for _, l := range received {
+		if got[l] {
+			t.Fatalf("record %q received twice", l)
+		}
+		if inFallback[l] {
+			both++
+		}
+		got[l], seen[l] = true, true
+	}
+	if uint64(len(received)-both) != st.Delivered || uint64(len(recs)) != st.Spilled {
+		t.Errorf("endpoint holds %d records (%d also spilled; delivered %d), fallback %d (spilled %d)", len(received), both, st.Delivered, len(recs), st.Spilled)
+	}
+	if limit := DefaultMaxInFlight * cfg.BatchSize; both > limit {
+		t.Errorf("%d records both received and spilled; at most the %d of the requests cut at the deadline may be", both, limit)
 	}
 	if st.Spilled == 0 {
 		t.Logf("note: Close finished before any record had to be spilled: %+v", st)
