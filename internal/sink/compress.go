@@ -18,10 +18,19 @@ type compressor struct {
 	buf  bytes.Buffer
 }
 
-func newCompressor(kind Compression) (*compressor, error) {
+func newCompressor(kind Compression, maxBatchBytes int) (*compressor, error) {
 	c := &compressor{kind: kind}
 	switch kind {
 	case Zstd:
+		// The window need not reach further back than a batch is long
+		// (the smallest power of two that holds MaxBatchBytes, 8 MiB at
+		// most, the encoder's default): the encoder's history is as large
+		// as its window, and a record far over MaxBatchBytes would
+		// otherwise grow it to 8 MiB for the rest of the process.
+		window := zstd.MinWindowSize
+		for window < maxBatchBytes && window < 8<<20 {
+			window <<= 1
+		}
 		// EncodeAll on a writer-less encoder starts no goroutines; one
 		// block encoder is all a single sender needs. Not the lower-memory
 		// variant: on the sender's path to the server it costs more CPU,
@@ -29,7 +38,8 @@ func newCompressor(kind Compression) (*compressor, error) {
 		// hundred KiB it saves once per sink.
 		enc, err := zstd.NewWriter(nil,
 			zstd.WithEncoderLevel(zstd.SpeedFastest),
-			zstd.WithEncoderConcurrency(1))
+			zstd.WithEncoderConcurrency(1),
+			zstd.WithWindowSize(window))
 		if err != nil {
 			return nil, err
 		}

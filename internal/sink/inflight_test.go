@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -341,5 +342,53 @@ func TestCloseWithRequestsInFlight(t *testing.T) {
 	recs, _ := fallbackRecords(fb.String())
 	if st.Spilled != uint64(n) || len(recs) != n {
 		t.Errorf("spilled %d, fallback holds %d; want %d", st.Spilled, len(recs), n)
+	}
+}
+
+// TestHugeRecordDoesNotPinMemory: a record far over MaxBatchBytes goes
+// alone, and the buffers it grew (the batch, its body) are let go once it
+// is delivered, on whichever lane carried it.
+func TestHugeRecordDoesNotPinMemory(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	t.Cleanup(srv.Close)
+	for _, c := range []Compression{Zstd, None} {
+		t.Run(c.String(), func(t *testing.T) {
+			cfg := testConfig(nil, srv.URL)
+			cfg.Compression = c
+			s := mustNew(t, cfg)
+			// Batches in flight first, so that lanes other than the first
+			// are in use too.
+			for i := range 3000 {
+				s.Enqueue(line(i))
+			}
+			if err := s.Flush(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			heap := func() uint64 {
+				runtime.GC()
+				var m runtime.MemStats
+				runtime.ReadMemStats(&m)
+				return m.HeapAlloc
+			}
+			before := heap()
+			huge := []byte(`{"msg":"` + strings.Repeat("0123456789abcdef", 1<<19) + `"}` + "\n") // 8 MiB
+			if err := s.Enqueue(huge); err != nil {
+				t.Fatal(err)
+			}
+			huge = nil
+			if err := s.Flush(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			after := heap()
+			if st := s.Stats(); st.Delivered != 3001 {
+				t.Fatalf("delivered %d of 3001", st.Delivered)
+			}
+			if grew := int64(after) - int64(before); grew > 4<<20 {
+				t.Errorf("the heap kept %d KiB after an 8 MiB record was delivered", grew>>10)
+			}
+		})
 	}
 }

@@ -96,7 +96,7 @@ type attempt struct {
 }
 
 func newSender(s *Sink) (*sender, error) {
-	comp, err := newCompressor(s.cfg.Compression)
+	comp, err := newCompressor(s.cfg.Compression, s.cfg.MaxBatchBytes)
 	if err != nil {
 		return nil, err
 	}
@@ -276,9 +276,27 @@ func (snd *sender) sendOne(force bool) bool {
 		}
 	} else {
 		snd.deliver(k)
+		snd.trim(snd.b)
 	}
 	s.batchOut.Store(len(snd.flight) > 0)
 	return true
+}
+
+// trim drops b's buffers if a batch larger than any the limits make (one
+// record over MaxBatchBytes, sent alone) grew them: such a record must not
+// pin its size in memory, once per lane, for the rest of the process.
+func (snd *sender) trim(b *batch) {
+	limit := 2 * snd.s.cfg.MaxBatchBytes
+	if cap(b.recs) > limit {
+		b.recs = nil
+	}
+	if cap(b.raw) > limit {
+		b.raw = nil
+	}
+	if cap(b.out) > limit {
+		b.out = nil
+	}
+	b.body = nil
 }
 
 // aheadTo returns the endpoint to send the next batch to without waiting
@@ -413,6 +431,7 @@ func (snd *sender) finish(b *batch) {
 	}
 	b.inFlight = false
 	b.first = attempt{}
+	snd.trim(b)
 	snd.b = prev
 }
 
@@ -537,5 +556,6 @@ func (snd *sender) spillRest() {
 		snd.b = snd.freeLane()
 		snd.build(n)
 		snd.spill(snd.allRecords(n), "close timeout "+s.cfg.CloseTimeout.String()+" passed")
+		snd.trim(snd.b)
 	}
 }

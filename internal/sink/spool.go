@@ -191,6 +191,7 @@ func (snd *sender) replayOne() bool {
 	r := &snd.replay
 	*r = replayState{on: true, n: n, delivered: s.delivered.Load(), rejected: s.dropRejected.Load()}
 	snd.deliver(n)
+	snd.trim(snd.b)
 	r.on = false
 	if r.rewind {
 		// Not delivered: back to the spool, where it waits its turn again
