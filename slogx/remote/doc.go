@@ -109,7 +109,11 @@
 //
 // Delivery is at least once: a batch whose request reached the service but
 // whose answer was lost (a timeout, a reset after the service read it) is
-// sent again.
+// sent again. Records are never reordered within a batch, but batches may
+// reach the service in a different order than they were logged: up to
+// MaxInFlight requests (2 by default) are out at once while the service
+// answers 2xx, and a batch sent again follows those sent after it. Log
+// services order records by their timestamps.
 //
 // # Development mode
 //

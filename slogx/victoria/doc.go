@@ -81,6 +81,10 @@
 // the request timed out after the server had read it, or the connection was
 // reset after that. The whole batch is then sent again. Nothing else
 // repeats a record, and records are never reordered within a batch.
+// Batches may be stored in a different order than they were logged: up to
+// MaxInFlight requests (2 by default) are out at once while the server
+// answers 2xx, and a batch sent again follows those sent after it.
+// VictoriaLogs orders rows by _time, so queries do not see the difference.
 //
 // One limit is VictoriaLogs' own: a cluster insert (front) node answers
 // before it forwards the rows to the storage nodes, buffering them for up
