@@ -1,0 +1,110 @@
+package sink
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/valyala/fasthttp"
+)
+
+// gatedWriter is a fallback whose first Write signals entered and then
+// waits for gate: a slow disk or pipe behind the fallback.
+type gatedWriter struct {
+	lockedBuffer
+	once    sync.Once
+	entered chan struct{}
+	gate    chan struct{}
+}
+
+func (w *gatedWriter) Write(p []byte) (int, error) {
+	w.once.Do(func() {
+		close(w.entered)
+		<-w.gate
+	})
+	return w.lockedBuffer.Write(p)
+}
+
+// TestReviewCloseWhileAheadResolvesAnswer: aheadTo notices Close before it
+// resolves the answers already in; when resolving one takes past the close
+// deadline (here a slow fallback write for a 400), it must not then send
+// the next batch ahead with the full RequestTimeout on a connection dialed
+// after Close's cut: Close would wait for that request's timeout. (The
+// second batch is answered 204, so the endpoint still looks healthy.)
+func TestReviewCloseWhileAheadResolvesAnswer(t *testing.T) {
+	stop := make(chan struct{})
+	answered0 := make(chan struct{})
+	var nreq atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		switch nreq.Add(1) {
+		case 1:
+			w.WriteHeader(http.StatusBadRequest)
+			w.(http.Flusher).Flush()
+			close(answered0)
+			return
+		case 2:
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		select { // every later request is held
+		case <-stop:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(func() { close(stop); srv.CloseClientConnections(); srv.Close() })
+
+	fb := &gatedWriter{entered: make(chan struct{}), gate: make(chan struct{})}
+	allIn := make(chan struct{})
+	var prepared atomic.Int32
+	cfg := testConfig(fb, srv.URL)
+	cfg.BatchSize = 10
+	cfg.MaxInFlight = 3
+	cfg.CloseTimeout = 100 * time.Millisecond
+	cfg.RequestTimeout = 10 * time.Second
+	cfg.Prepare = func(req *fasthttp.Request, _ string) {
+		switch prepared.Add(1) {
+		case 1:
+			<-allIn // the three batches are queued before the first is sent
+		case 2:
+			<-answered0 // the answer to the first is in before the third batch
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	s, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 30 {
+		s.Enqueue(line(i))
+	}
+	close(allIn)
+	select {
+	case <-fb.entered:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the 400 was never written to the fallback")
+	}
+	closed := make(chan time.Duration, 1)
+	start := time.Now()
+	go func() {
+		s.Close()
+		closed <- time.Since(start)
+	}()
+	hold := cfg.CloseTimeout + 300*time.Millisecond // the fallback's own slowness
+	time.Sleep(hold)
+	close(fb.gate)
+	var took time.Duration
+	select {
+	case took = <-closed:
+	case <-time.After(30 * time.Second):
+		t.Fatal("Close never returned")
+	}
+	if limit := hold + time.Second; took > limit {
+		t.Errorf("Close took %v with CloseTimeout %v and the fallback held %v (requests sent: %d)", took, cfg.CloseTimeout, hold, nreq.Load())
+	}
+	checkInvariant(t, s.Stats())
+}
