@@ -312,7 +312,12 @@ func (snd *sender) aheadTo() *endpoint {
 	// Answers already in come first: one that asks to wait (a 429, a 503)
 	// must hold back the next request, not arrive after it was sent.
 	snd.finishAnswered()
-	if snd.refused != nil || s.failing.Load() {
+	// Resolving them may take a while (a retry, a slow fallback): Close may
+	// have come, even its deadline and its cut, meanwhile. A request sent
+	// ahead now would get the full RequestTimeout on a connection the cut
+	// has already passed by.
+	snd.checkClosing()
+	if snd.closing || snd.refused != nil || s.failing.Load() {
 		return nil
 	}
 	// The endpoint next in turn, which a request one at a time would try
