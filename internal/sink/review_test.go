@@ -108,3 +108,54 @@ func TestReviewCloseWhileAheadResolvesAnswer(t *testing.T) {
 	}
 	checkInvariant(t, s.Stats())
 }
+
+// TestReviewRetryAfterReceivedBehindSlowerAnswer: with three requests in
+// flight, a 429 with Retry-After that has arrived must hold back the next
+// request to that endpoint even while an older request is still
+// unanswered: the answer is in, only its resolution waits for the older
+// batch.
+func TestReviewRetryAfterReceivedBehindSlowerAnswer(t *testing.T) {
+	e := newEndpointServer(t)
+	e.setAnswer(func(n int, r *http.Request) (int, http.Header) {
+		switch n {
+		case 0:
+			time.Sleep(500 * time.Millisecond) // slow, but fine
+		case 1:
+			return http.StatusTooManyRequests, http.Header{"Retry-After": {"2"}}
+		}
+		return http.StatusNoContent, nil
+	})
+	cfg := testConfig(nil, e.URL())
+	cfg.BatchSize = 10
+	cfg.MaxInFlight = 3
+	s := mustNew(t, cfg)
+	enqueue := func(from int) {
+		for i := from; i < from+10; i++ {
+			s.Enqueue(line(i))
+		}
+	}
+	enqueue(0)
+	eventually(t, 5*time.Second, "the first request", func() bool { return len(e.requests()) == 1 })
+	enqueue(10)
+	eventually(t, 5*time.Second, "the second request", func() bool { return len(e.requests()) == 2 })
+	time.Sleep(100 * time.Millisecond) // its 429 is in
+	enqueue(20)
+	if err := s.Flush(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	reqs := e.requests()
+	told := reqs[1].at
+	for i, r := range reqs[2:] {
+		if early := told.Add(2 * time.Second).Sub(r.at); early > 50*time.Millisecond {
+			t.Errorf("request %d came %v after a 429 asking for 2s, which had arrived before it was sent", i+2, r.at.Sub(told))
+		}
+	}
+	var got []string
+	for i, r := range reqs {
+		if i != 1 {
+			got = append(got, r.lines...)
+		}
+	}
+	checkOnce(t, got, 30)
+	checkInvariant(t, s.Stats())
+}
