@@ -320,6 +320,23 @@ func (snd *sender) aheadTo() *endpoint {
 	if snd.closing || snd.refused != nil || s.failing.Load() {
 		return nil
 	}
+	// An answer already in behind one still awaited cannot be resolved yet
+	// (batches resolve oldest first), but if it is not a success (a 429 or
+	// 503 asking to wait, a refusal) the next request must not go before
+	// it is acted on: one request at a time, which settles them in order.
+	for _, b := range snd.flight {
+		if b.reading {
+			select {
+			case <-b.done:
+				snd.took(b)
+			default:
+				continue
+			}
+		}
+		if b.first.err != nil || b.first.status/100 != 2 {
+			return nil
+		}
+	}
 	// The endpoint next in turn, which a request one at a time would try
 	// too; the round-robin position moves only if it is taken.
 	j := snd.peek(time.Now())
