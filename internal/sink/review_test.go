@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/valyala/fasthttp"
+
+	"go.slogx.dev/internal/spool"
 )
 
 // gatedWriter is a fallback whose first Write signals entered and then
@@ -158,4 +160,77 @@ func TestReviewRetryAfterReceivedBehindSlowerAnswer(t *testing.T) {
 	}
 	checkOnce(t, got, 30)
 	checkInvariant(t, s.Stats())
+}
+
+// TestReviewRetryBehindReceived429: the oldest batch in flight fails with a
+// plain 503 (a short backoff) after a newer one was answered 429 with
+// Retry-After: the 429 has arrived, so the retry of the older batch must
+// wait for it too.
+func TestReviewRetryBehindReceived429(t *testing.T) {
+	e := newEndpointServer(t)
+	e.setAnswer(func(n int, r *http.Request) (int, http.Header) {
+		switch n {
+		case 0:
+			time.Sleep(300 * time.Millisecond)
+			return http.StatusServiceUnavailable, nil
+		case 1:
+			return http.StatusTooManyRequests, http.Header{"Retry-After": {"2"}}
+		}
+		return http.StatusNoContent, nil
+	})
+	cfg := testConfig(nil, e.URL())
+	cfg.BatchSize = 10
+	cfg.MaxInFlight = 3
+	s := mustNew(t, cfg)
+	for i := range 20 {
+		s.Enqueue(line(i))
+	}
+	eventually(t, 5*time.Second, "two requests", func() bool { return len(e.requests()) >= 2 })
+	if err := s.Flush(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	reqs := e.requests()
+	told := reqs[1].at
+	for i, r := range reqs[2:] {
+		if early := told.Add(2 * time.Second).Sub(r.at); early > 50*time.Millisecond {
+			t.Errorf("request %d came %v after a 429 asking for 2s, which had arrived before it was sent", i+2, r.at.Sub(told))
+		}
+	}
+	checkInvariant(t, s.Stats())
+}
+
+// TestReviewStaleBackoffShortensRetryAfter: with a spool, the oldest batch
+// in flight is answered 429 with Retry-After and parked; the next one,
+// answered 503 without Retry-After, is resolved after it and its short
+// backoff must not cut the endpoint's Retry-After short: the spool's
+// replay would go to the endpoint long before the 2s it asked for.
+func TestReviewStaleBackoffShortensRetryAfter(t *testing.T) {
+	e := newEndpointServer(t)
+	var toldAt atomic.Int64
+	e.setAnswer(func(n int, r *http.Request) (int, http.Header) {
+		switch n {
+		case 0:
+			time.Sleep(100 * time.Millisecond)
+			toldAt.Store(time.Now().UnixNano())
+			return http.StatusTooManyRequests, http.Header{"Retry-After": {"2"}}
+		case 1:
+			return http.StatusServiceUnavailable, nil
+		}
+		return http.StatusNoContent, nil
+	})
+	cfg := testConfig(&lockedBuffer{}, e.URL())
+	cfg.BatchSize = 10
+	cfg.MaxInFlight = 2
+	cfg.Spool = &spool.Options{Dir: t.TempDir()}
+	s := mustNew(t, cfg)
+	for i := range 20 {
+		s.Enqueue(line(i))
+	}
+	eventually(t, 10*time.Second, "the batches delivered", func() bool { return s.Stats().Delivered == 20 })
+	told := time.Unix(0, toldAt.Load())
+	for i, r := range e.requests()[2:] {
+		if early := told.Add(2 * time.Second).Sub(r.at); early > 50*time.Millisecond {
+			t.Errorf("request %d came %v after a 429 asking for 2s", i+2, r.at.Sub(told))
+		}
+	}
 }
