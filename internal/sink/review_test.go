@@ -234,3 +234,41 @@ func TestReviewStaleBackoffShortensRetryAfter(t *testing.T) {
 		}
 	}
 }
+
+// TestReviewRetryAfterReceived401: a newer batch's 401 has arrived while
+// the oldest batch in flight is still unanswered; when that one fails with
+// a 503, its retry must not be sent: after a 401 nothing more is.
+func TestReviewRetryAfterReceived401(t *testing.T) {
+	e := newEndpointServer(t)
+	fb := &lockedBuffer{}
+	e.setAnswer(func(n int, r *http.Request) (int, http.Header) {
+		switch n {
+		case 0:
+			time.Sleep(200 * time.Millisecond)
+			return http.StatusServiceUnavailable, nil
+		case 1:
+			return http.StatusUnauthorized, nil
+		}
+		return http.StatusNoContent, nil
+	})
+	cfg := testConfig(fb, e.URL())
+	cfg.BatchSize = 10
+	cfg.MaxInFlight = 3
+	s := mustNew(t, cfg)
+	for i := range 30 {
+		s.Enqueue(line(i))
+	}
+	eventually(t, 5*time.Second, "two requests", func() bool { return len(e.requests()) >= 2 })
+	if err := s.Flush(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(e.requests()); n > 3 || (n == 3 && e.requests()[2].at.Sub(e.requests()[1].at) > 100*time.Millisecond) {
+		t.Errorf("%d requests; after the 401 (request 1) only the third batch, sent ahead at once, may have gone", n)
+	}
+	st := s.Stats()
+	checkInvariant(t, st)
+	recs, _ := fallbackRecords(fb.String())
+	if st.Delivered+uint64(len(recs)) != 30 {
+		t.Errorf("delivered %d, fallback holds %d; want 30 in all", st.Delivered, len(recs))
+	}
+}
