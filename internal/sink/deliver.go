@@ -59,7 +59,7 @@ func (e *endpoint) holdOff(t time.Time) {
 // before the batch at hand is sent again: they are resolved later, oldest
 // first, but a wait a server asked for must hold back every request to it.
 // The Retry-After is applied once, here; the resolution backs off as for
-// an answer without one.
+// an answer without one. A 401 or 403 stops the sending at once.
 func (snd *sender) heed(now time.Time) {
 	for _, b := range snd.flight {
 		if b.reading {
@@ -70,9 +70,18 @@ func (snd *sender) heed(now time.Time) {
 				continue
 			}
 		}
-		if a := &b.first; a.err == nil && a.status/100 != 2 && a.retryAfter > 0 {
+		a := &b.first
+		if a.err != nil || a.status/100 == 2 {
+			continue
+		}
+		if a.retryAfter > 0 && (a.status == 408 || a.status == 429 || a.status >= 500) { // the statuses retried
 			b.e.holdOff(now.Add(retryAfterWait(snd.s.cfg.Retry, a.retryAfter)))
 			a.retryAfter = 0
+		}
+		if (a.status == fasthttp.StatusUnauthorized || a.status == fasthttp.StatusForbidden) && snd.refused == nil {
+			// Nothing more is sent; the refusal is reported in full when
+			// its batch is resolved.
+			snd.refused = &statusError{url: b.e.target.display, status: a.status}
 		}
 	}
 }
