@@ -402,3 +402,49 @@ func TestReviewHeldScenarios(t *testing.T) {
 		}
 	})
 }
+
+// TestReviewCloseWhilePrepareBlocks: the Prepare hook of a batch sent ahead
+// is slow (it fetches a token, say) and returns after Close's cut; the
+// request then dials a new connection, which the cut never saw: Close
+// waits for that request's whole RequestTimeout.
+func TestReviewCloseWhilePrepareBlocks(t *testing.T) {
+	e := newEndpointServer(t)
+	e.holdRequests()
+	inPrepare, resume := make(chan struct{}), make(chan struct{})
+	var prepared atomic.Int32
+	cfg := testConfig(&lockedBuffer{}, e.URL())
+	cfg.BatchSize = 10
+	cfg.CloseTimeout = 100 * time.Millisecond
+	cfg.RequestTimeout = 10 * time.Second
+	cfg.Prepare = func(req *fasthttp.Request, _ string) {
+		if prepared.Add(1) == 2 {
+			close(inPrepare)
+			<-resume
+		}
+	}
+	s, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 20 {
+		s.Enqueue(line(i))
+	}
+	<-inPrepare
+	closed := make(chan time.Duration, 1)
+	start := time.Now()
+	go func() {
+		s.Close()
+		closed <- time.Since(start)
+	}()
+	time.Sleep(cfg.CloseTimeout + 200*time.Millisecond)
+	close(resume)
+	select {
+	case took := <-closed:
+		if took > 2*time.Second {
+			t.Errorf("Close took %v with CloseTimeout %v", took, cfg.CloseTimeout)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("Close never returned")
+	}
+	checkInvariant(t, s.Stats())
+}
