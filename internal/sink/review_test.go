@@ -448,3 +448,61 @@ func TestReviewCloseWhilePrepareBlocks(t *testing.T) {
 	}
 	checkInvariant(t, s.Stats())
 }
+
+// TestReviewHeldClose: Close scenarios of the review that held.
+func TestReviewHeldClose(t *testing.T) {
+	t.Run("spool with requests held at Close", func(t *testing.T) {
+		e := newEndpointServer(t)
+		e.holdRequests()
+		cfg := testConfig(&lockedBuffer{}, e.URL())
+		cfg.BatchSize = 10
+		cfg.MaxInFlight = 8
+		cfg.CloseTimeout = 200 * time.Millisecond
+		cfg.RequestTimeout = time.Minute
+		cfg.Spool = &spool.Options{Dir: t.TempDir()}
+		s, err := New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range 200 {
+			s.Enqueue(line(i))
+		}
+		eventually(t, 5*time.Second, "eight in flight", func() bool { return len(e.requests()) == 8 })
+		start := time.Now()
+		s.Close()
+		if took := time.Since(start); took > time.Second {
+			t.Errorf("Close took %v", took)
+		}
+		st := s.Stats()
+		if st.Delivered != 0 || st.Spool.Written != 200 {
+			t.Errorf("delivered %d, spooled %d of 200", st.Delivered, st.Spool.Written)
+		}
+	})
+	t.Run("Flush with 503s and many in flight", func(t *testing.T) {
+		e := newEndpointServer(t)
+		var mu sync.Mutex
+		e.setAnswer(func(n int, r *http.Request) (int, http.Header) {
+			mu.Lock()
+			defer mu.Unlock()
+			if n%4 == 1 {
+				return http.StatusServiceUnavailable, nil
+			}
+			return http.StatusNoContent, nil
+		})
+		cfg := testConfig(nil, e.URL())
+		cfg.BatchSize = 3
+		cfg.MaxInFlight = 8
+		s := mustNew(t, cfg)
+		for round := range 20 {
+			for i := range 25 {
+				s.Enqueue(line(round*25 + i))
+			}
+			if err := s.Flush(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			if st := s.Stats(); st.Delivered != uint64(round+1)*25 {
+				t.Fatalf("Flush returned with %d of %d delivered", st.Delivered, (round+1)*25)
+			}
+		}
+	})
+}
