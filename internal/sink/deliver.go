@@ -45,6 +45,47 @@ func (snd *sender) peek(now time.Time) int {
 	return -1
 }
 
+// holdOff keeps e down until t at least. A wait is never shortened: with
+// requests in flight, an answer resolved later may be older than the one
+// that asked for the longer wait (a Retry-After).
+func (e *endpoint) holdOff(t time.Time) {
+	if t.After(e.downUntil) {
+		e.downUntil = t
+	}
+}
+
+// heed takes in the answers to the batches in flight that have already
+// arrived and holds their endpoints off for the Retry-After they ask for,
+// before the batch at hand is sent again: they are resolved later, oldest
+// first, but a wait a server asked for must hold back every request to it.
+// The Retry-After is applied once, here; the resolution backs off as for
+// an answer without one. A 401 or 403 stops the sending at once.
+func (snd *sender) heed(now time.Time) {
+	for _, b := range snd.flight {
+		if b.reading {
+			select {
+			case <-b.done:
+				snd.took(b)
+			default:
+				continue
+			}
+		}
+		a := &b.first
+		if a.err != nil || a.status/100 == 2 {
+			continue
+		}
+		if a.retryAfter > 0 && (a.status == 408 || a.status == 429 || a.status >= 500) { // the statuses retried
+			b.e.holdOff(now.Add(retryAfterWait(snd.s.cfg.Retry, a.retryAfter)))
+			a.retryAfter = 0
+		}
+		if (a.status == fasthttp.StatusUnauthorized || a.status == fasthttp.StatusForbidden) && snd.refused == nil {
+			// Nothing more is sent; the refusal is reported in full when
+			// its batch is resolved.
+			snd.refused = &statusError{url: b.e.target.display, status: a.status}
+		}
+	}
+}
+
 // earliestUp returns when the first endpoint comes back up.
 func (snd *sender) earliestUp() time.Time {
 	t := snd.endpoints[0].downUntil
@@ -187,6 +228,7 @@ func (snd *sender) deliverPart(p part, budgetEnd time.Time, first *attempt) {
 				snd.spill(idx, closed)
 				return
 			}
+			snd.heed(now)
 			e = snd.pick(now)
 			if e == nil {
 				if snd.park(idx) {
@@ -235,7 +277,7 @@ func (snd *sender) deliverPart(p part, budgetEnd time.Time, first *attempt) {
 			if retryAfter > 0 {
 				wait = retryAfterWait(s.cfg.Retry, retryAfter)
 			}
-			e.downUntil = time.Now().Add(wait)
+			e.holdOff(time.Now().Add(wait))
 			snd.lastReqErr = err
 			s.setLastError(err)
 			snd.noteFailure()
@@ -310,7 +352,7 @@ func (snd *sender) delivered(e *endpoint, p part, n, wireBytes int) {
 		}
 	}
 	e.fails++
-	e.downUntil = time.Now().Add(backoff(s.cfg.Retry, e.fails))
+	e.holdOff(time.Now().Add(backoff(s.cfg.Retry, e.fails)))
 	snd.b.parts = append(snd.b.parts, part{lo: p.lo, hi: p.lo + k, again: true})
 }
 

@@ -312,8 +312,30 @@ func (snd *sender) aheadTo() *endpoint {
 	// Answers already in come first: one that asks to wait (a 429, a 503)
 	// must hold back the next request, not arrive after it was sent.
 	snd.finishAnswered()
-	if snd.refused != nil || s.failing.Load() {
+	// Resolving them may take a while (a retry, a slow fallback): Close may
+	// have come, even its deadline and its cut, meanwhile. A request sent
+	// ahead now would get the full RequestTimeout on a connection the cut
+	// has already passed by.
+	snd.checkClosing()
+	if snd.closing || snd.refused != nil || s.failing.Load() {
 		return nil
+	}
+	// An answer already in behind one still awaited cannot be resolved yet
+	// (batches resolve oldest first), but if it is not a success (a 429 or
+	// 503 asking to wait, a refusal) the next request must not go before
+	// it is acted on: one request at a time, which settles them in order.
+	for _, b := range snd.flight {
+		if b.reading {
+			select {
+			case <-b.done:
+				snd.took(b)
+			default:
+				continue
+			}
+		}
+		if b.first.err != nil || b.first.status/100 != 2 {
+			return nil
+		}
 	}
 	// The endpoint next in turn, which a request one at a time would try
 	// too; the round-robin position moves only if it is taken.

@@ -186,17 +186,25 @@ func requestError(t *target, err error) error {
 // connSet holds the sender's open connections, so that Close can cut a
 // request that is stuck at the close deadline.
 type connSet struct {
-	mu sync.Mutex
-	m  map[net.Conn]struct{}
+	mu  sync.Mutex
+	m   map[net.Conn]struct{}
+	cut bool // closeAll ran: a connection added later is closed at once
 }
 
+// add registers c; after the cut it closes c instead, so that a request
+// started on it fails at once rather than outlive Close (one sent ahead
+// whose Prepare hook returned only after the cut, say).
 func (cs *connSet) add(c net.Conn) {
 	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	if cs.cut {
+		c.Close()
+		return
+	}
 	if cs.m == nil {
 		cs.m = map[net.Conn]struct{}{}
 	}
 	cs.m[c] = struct{}{}
-	cs.mu.Unlock()
 }
 
 func (cs *connSet) remove(c net.Conn) {
@@ -209,6 +217,7 @@ func (cs *connSet) remove(c net.Conn) {
 func (cs *connSet) closeAll() {
 	cs.mu.Lock()
 	defer cs.mu.Unlock()
+	cs.cut = true
 	for c := range cs.m {
 		c.Close()
 	}
