@@ -62,21 +62,22 @@ func (e *endpoint) holdOff(t time.Time) {
 // an answer without one. A 401 or 403 stops the sending at once.
 func (snd *sender) heed(now time.Time) {
 	for _, b := range snd.flight {
-		if b.reading {
-			select {
-			case <-b.done:
-				snd.took(b)
-			default:
-				continue
-			}
+		if !snd.arrived(b) {
+			continue
 		}
 		a := &b.first
 		if a.err != nil || a.status/100 == 2 {
 			continue
 		}
-		if a.retryAfter > 0 && (a.status == 408 || a.status == 429 || a.status >= 500) { // the statuses retried
-			b.e.holdOff(now.Add(retryAfterWait(snd.s.cfg.Retry, a.retryAfter)))
-			a.retryAfter = 0
+		if a.retryAfter > 0 {
+			// Only an answer the format retries holds the endpoint off,
+			// as it would when resolved.
+			v := &snd.heedVerdict
+			snd.s.cfg.Format.Judge(a.status, a.answer, b.n, v)
+			if v.Action == wire.Retry {
+				b.e.holdOff(now.Add(retryAfterWait(snd.s.cfg.Retry, a.retryAfter)))
+				a.retryAfter = 0
+			}
 		}
 		if (a.status == fasthttp.StatusUnauthorized || a.status == fasthttp.StatusForbidden) && snd.refused == nil {
 			// Nothing more is sent; the refusal is reported in full when

@@ -23,27 +23,28 @@ import (
 // replay, Close) first settles every batch in flight and then goes one
 // request at a time.
 type sender struct {
-	s          *Sink
-	pending    []*[]byte // drained from the ring, not yet in a batch
-	views      [][]byte  // scratch: records as the Format sees them
-	b          *batch    // the batch being built or resolved
-	lanes      []*batch  // one per request that may be in flight
-	flight     []*batch  // batches whose request is sent and not yet resolved, oldest first
-	fb         []byte    // scratch: records rendered for the fallback
-	which      []int     // scratch: record numbers refused within a delivered part
-	verdict    wire.Verdict
-	refused    error        // a 401 or 403: nothing more is sent
-	reported   map[int]bool // statuses whose rejection was reported in full
-	comp       *compressor
-	endpoints  []*endpoint
-	next       int // endpoint to try first for the next batch (round robin)
-	timer      *time.Timer
-	closing    bool  // Close was called; s.deadline is valid
-	lastReqErr error // the latest failed request, for spill summaries
-	taken      uint64
-	waiters    []flushWaiter
-	poll       *time.Timer // re-checks waiters whose records are still being pushed
-	req        fasthttp.Request
+	s           *Sink
+	pending     []*[]byte // drained from the ring, not yet in a batch
+	views       [][]byte  // scratch: records as the Format sees them
+	b           *batch    // the batch being built or resolved
+	lanes       []*batch  // one per request that may be in flight
+	flight      []*batch  // batches whose request is sent and not yet resolved, oldest first
+	fb          []byte    // scratch: records rendered for the fallback
+	which       []int     // scratch: record numbers refused within a delivered part
+	verdict     wire.Verdict
+	heedVerdict wire.Verdict // scratch: how an answer still in flight will be judged
+	refused     error        // a 401 or 403: nothing more is sent
+	reported    map[int]bool // statuses whose rejection was reported in full
+	comp        *compressor
+	endpoints   []*endpoint
+	next        int // endpoint to try first for the next batch (round robin)
+	timer       *time.Timer
+	closing     bool  // Close was called; s.deadline is valid
+	lastReqErr  error // the latest failed request, for spill summaries
+	taken       uint64
+	waiters     []flushWaiter
+	poll        *time.Timer // re-checks waiters whose records are still being pushed
+	req         fasthttp.Request
 
 	started    time.Time
 	reportedAt time.Time // when drops were last reported; zero if never
@@ -325,15 +326,7 @@ func (snd *sender) aheadTo() *endpoint {
 	// 503 asking to wait, a refusal) the next request must not go before
 	// it is acted on: one request at a time, which settles them in order.
 	for _, b := range snd.flight {
-		if b.reading {
-			select {
-			case <-b.done:
-				snd.took(b)
-			default:
-				continue
-			}
-		}
-		if b.first.err != nil || b.first.status/100 != 2 {
+		if snd.arrived(b) && (b.first.err != nil || b.first.status/100 != 2) {
 			return nil
 		}
 	}
@@ -408,6 +401,20 @@ func (snd *sender) took(b *batch) {
 	b.readErr = nil
 }
 
+// arrived reports whether the answer to b's request is in, taking it in
+// if its reader has just signalled; it does not wait.
+func (snd *sender) arrived(b *batch) bool {
+	if b.reading {
+		select {
+		case <-b.done:
+			snd.took(b)
+		default:
+			return false
+		}
+	}
+	return true
+}
+
 // collect waits for the answer to b's request, if it is not in yet.
 func (snd *sender) collect(b *batch) {
 	if b.reading {
@@ -422,13 +429,8 @@ func (snd *sender) collect(b *batch) {
 func (snd *sender) finishAnswered() {
 	for len(snd.flight) > 0 {
 		b := snd.flight[0]
-		if b.reading {
-			select {
-			case <-b.done:
-				snd.took(b)
-			default:
-				return
-			}
+		if !snd.arrived(b) {
+			return
 		}
 		snd.finish(b)
 	}
