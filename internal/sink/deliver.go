@@ -73,7 +73,7 @@ func (snd *sender) heed(now time.Time) {
 			// Only an answer the format retries holds the endpoint off,
 			// as it would when resolved.
 			v := &snd.heedVerdict
-			snd.s.cfg.Format.Judge(a.status, a.answer, b.n, v)
+			snd.s.cfg.Format.Judge(a.status, a.answer, b.size(), v)
 			if v.Action == wire.Retry {
 				b.e.holdOff(now.Add(retryAfterWait(snd.s.cfg.Retry, a.retryAfter)))
 				a.retryAfter = 0

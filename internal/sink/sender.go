@@ -74,7 +74,6 @@ type batch struct {
 	// into resp, sets keep and readErr, and then signals done; the sender
 	// touches none of them until it has received from done.
 	inFlight  bool
-	n         int
 	e         *endpoint
 	body      []byte
 	encoding  string
@@ -83,9 +82,11 @@ type batch struct {
 	done      chan struct{}
 	keep      bool
 	readErr   error
-	answered  bool
 	first     attempt
 }
+
+// size is the number of records in b.
+func (b *batch) size() int { return len(b.ends) }
 
 // attempt is the outcome of one request: an answer, or the error that
 // stood in for one.
@@ -219,7 +220,7 @@ func (snd *sender) step(force bool) bool {
 func (snd *sender) releaseWaiters(all bool) {
 	resolved := snd.taken
 	for _, b := range snd.flight {
-		resolved -= uint64(b.n)
+		resolved -= uint64(b.size())
 	}
 	kept := snd.waiters[:0]
 	for _, w := range snd.waiters {
@@ -363,7 +364,7 @@ func (snd *sender) sendAhead(n int, e *endpoint) {
 	s, b := snd.s, snd.b
 	snd.frame(snd.allRecords(n))
 	now := time.Now()
-	b.inFlight, b.n, b.e, b.answered, b.first = true, n, e, false, attempt{}
+	b.inFlight, b.e, b.first = true, e, attempt{}
 	b.budgetEnd = now.Add(s.cfg.Retry.Budget)
 	snd.prepare(e, b.body, b.encoding)
 	err := snd.send(e, b.lane, &snd.req, now.Add(s.cfg.RequestTimeout))
@@ -375,7 +376,6 @@ func (snd *sender) sendAhead(n int, e *endpoint) {
 		// sending ahead, rather than more batches taken from the queue
 		// for an endpoint that is not there.
 		b.first.err = requestError(&e.target, err)
-		b.answered = true
 		snd.settle()
 		return
 	}
@@ -393,7 +393,7 @@ func (snd *sender) sendAhead(n int, e *endpoint) {
 // took accounts for the answer to b's request, once its reader has
 // signalled done.
 func (snd *sender) took(b *batch) {
-	b.reading, b.answered = false, true
+	b.reading = false
 	if !b.keep {
 		snd.closeConn(b.e, b.lane)
 	}
@@ -445,7 +445,7 @@ func (snd *sender) finish(b *batch) {
 	snd.collect(b)
 	prev := snd.b
 	snd.b = b
-	b.parts = append(b.parts[:0], part{lo: 0, hi: b.n})
+	b.parts = append(b.parts[:0], part{lo: 0, hi: b.size()})
 	first := &b.first
 	for len(b.parts) > 0 {
 		p := b.parts[len(b.parts)-1]
