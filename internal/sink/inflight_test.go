@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -210,12 +211,12 @@ func checkOnce(t *testing.T, got []string, n int) {
 
 // TestInFlightChaos: many requests in flight against a server that resets
 // connections before and after storing, closes them after answering,
-// answers 503, and is slow now and then. Every record is stored at least
+// answers 503 or bytes that are not HTTP, and is slow now and then. Every record is stored at least
 // once, Delivered counts each once, and the accounting holds.
 func TestInFlightChaos(t *testing.T) {
 	var mu sync.Mutex
 	stored := map[string]int{}
-	var faults [5]int
+	var faults [6]int
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(r.Body)
 		if err != nil {
@@ -260,6 +261,13 @@ func TestInFlightChaos(t *testing.T) {
 			time.Sleep(time.Duration(rand.IntN(20)) * time.Millisecond)
 			store()
 			w.WriteHeader(http.StatusNoContent)
+		case 5: // an answer that is not HTTP at all, on a connection left open
+			if c, bw, err := http.NewResponseController(w).Hijack(); err == nil {
+				bw.WriteString("\x00\xffgarbage, not a status line\r\n\r\n{]")
+				bw.Flush()
+				time.Sleep(10 * time.Millisecond)
+				c.Close()
+			}
 		default:
 			store()
 			w.WriteHeader(http.StatusNoContent)
@@ -299,7 +307,7 @@ func TestInFlightChaos(t *testing.T) {
 	if missing > 0 {
 		t.Errorf("%d records never stored", missing)
 	}
-	t.Logf("faults: %d resets before, %d after storing, %d 503s, %d closes, %d slow; retried %d", faults[0], faults[1], faults[2], faults[3], faults[4], st.Retried)
+	t.Logf("faults: %d resets before, %d after storing, %d 503s, %d closes, %d slow, %d garbage; retried %d", faults[0], faults[1], faults[2], faults[3], faults[4], faults[5], st.Retried)
 	if faults[0] == 0 || faults[1] == 0 || st.Retried == 0 {
 		t.Errorf("the chaos did not happen: faults %v, retried %d", faults, st.Retried)
 	}
@@ -390,5 +398,50 @@ func TestHugeRecordDoesNotPinMemory(t *testing.T) {
 				t.Errorf("the heap kept %d KiB after an 8 MiB record was delivered", grew>>10)
 			}
 		})
+	}
+}
+
+// TestInFlightDayLongRetryAfter: a 429 asking for a day, answered to a
+// batch sent ahead while an older one is still out, holds the endpoint off
+// for MaxRetryAfter (plus its jitter), not a day: everything is delivered
+// soon after, and nothing goes to the endpoint before that wait.
+func TestInFlightDayLongRetryAfter(t *testing.T) {
+	e := newEndpointServer(t)
+	var toldAt atomic.Int64
+	e.setAnswer(func(n int, r *http.Request) (int, http.Header) {
+		switch n {
+		case 0:
+			time.Sleep(200 * time.Millisecond)
+		case 1:
+			toldAt.Store(time.Now().UnixNano())
+			return http.StatusTooManyRequests, http.Header{"Retry-After": {"86400"}}
+		}
+		return http.StatusNoContent, nil
+	})
+	cfg := testConfig(nil, e.URL())
+	cfg.BatchSize = 10
+	cfg.MaxInFlight = 3
+	cfg.Retry.MaxRetryAfter = 300 * time.Millisecond
+	s := mustNew(t, cfg)
+	for i := range 30 {
+		s.Enqueue(line(i))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := s.Flush(ctx); err != nil {
+		t.Fatalf("Flush after a Retry-After of a day: %v", err)
+	}
+	st := s.Stats()
+	checkInvariant(t, st)
+	if st.Delivered != 30 {
+		t.Errorf("delivered %d of 30", st.Delivered)
+	}
+	// Requests 0 to 2 are the three batches, sent at once; what follows
+	// (the 429's batch again) must wait.
+	told := time.Unix(0, toldAt.Load())
+	for i, r := range e.requests() {
+		if i > 2 && r.at.After(told) && r.at.Sub(told) < 250*time.Millisecond {
+			t.Errorf("request %d came %v after a 429 held the endpoint off for %v", i, r.at.Sub(told), cfg.Retry.MaxRetryAfter)
+		}
 	}
 }
